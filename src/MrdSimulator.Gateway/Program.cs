@@ -1,3 +1,42 @@
-var builder = WebApplication.CreateBuilder(args);
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.Domain.Errors;
+using MrdSimulator.Gateway;
+using MrdSimulator.Gateway.Configuration;
+using MrdSimulator.Gateway.Http;
+
+SimulatorOptions options;
+SimulatorDirectory directory;
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
+builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.ToDictionary());
+try
+{
+    options = SimulatorSetup.ReadOptions(builder.Configuration);
+    directory = SimulatorSetup.LoadDirectory(options);
+}
+catch (Exception ex) when (ex is DirectoryException or OptionsException or InvalidOperationException or FormatException)
+{
+    // A bad directory or option stops start-up with the file, line and field at fault, not a stack trace.
+    Console.Error.WriteLine($"mrdsim: cannot start: {ex.Message}");
+    return 2;
+}
+
+builder.WebHost.ConfigureKestrel(k =>
+{
+    k.AddServerHeader = false;
+    k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes * 4L;
+});
+if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
+{
+    // The embedded default binds to loopback only.
+    builder.WebHost.UseUrls("http://127.0.0.1:5080");
+}
+
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Services.AddSimulator(options, directory);
+
 var app = builder.Build();
-app.Run();
+app.MapSimulator();
+app.Lifetime.ApplicationStarted.Register(() =>
+    Console.WriteLine($"MRD Simulator listening on {string.Join(", ", app.Urls)} with {directory.UserCount} users and {directory.Mrds.Count} MRDs"));
+await app.RunAsync();
+return 0;

@@ -1,0 +1,17 @@
+namespace MrdSimulator.Domain.Media;
+
+/// <summary>Non-voice dialog (task) states (DN:state-dialog-parameter-values).</summary>
+public enum DialogState : byte
+{
+    Offered,
+    Accepted,
+    Active,
+    Paused,
+    WrappingUp,
+    Interrupted,
+    Closed,
+    Unknown,
+}
+
+/// <summary>What the Media state machine needs to know about one live dialog of the agent in this MRD.</summary>
+public readonly record struct DialogSummary(string Id, DialogState State);

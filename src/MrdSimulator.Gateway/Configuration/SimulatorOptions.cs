@@ -1,0 +1,32 @@
+namespace MrdSimulator.Gateway.Configuration;
+
+/// <summary>Settings of the simulated Finesse (section <c>Simulator</c>, or the command-line switches in README).</summary>
+public sealed record SimulatorOptions
+{
+    /// <summary>YAML or JSON directory file; null runs on the generated demo directory.</summary>
+    public string? DirectoryFile { get; init; }
+
+    /// <summary>Agents in the generated directory (ignored with a directory file).</summary>
+    public int Agents { get; init; } = 1000;
+
+    public string XmppDomain { get; init; } = "finesse.mrdsim.local";
+
+    public string XmppPubSubDomain => "pubsub." + XmppDomain;
+
+    /// <summary>Consecutive bad passwords that lock a user (Finesse: five).</summary>
+    public int LockoutThreshold { get; init; } = 5;
+
+    public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Largest request body accepted; larger ones get 400 with an ApiErrors body.</summary>
+    public int MaxRequestBodyBytes { get; init; } = Domain.Xml.RequestXml.MaxBodyBytes;
+
+    /// <summary>Updates a notification stream may hold for a slow reader before it is closed.</summary>
+    public int StreamQueueCapacity { get; init; } = 1024;
+
+    public int MailboxCapacity { get; init; } = 1024;
+
+    public TimeSpan CollectionAge { get; init; } = TimeSpan.FromMinutes(15);
+
+    public TimeSpan CollectionQuantum { get; init; } = TimeSpan.FromMinutes(1);
+}

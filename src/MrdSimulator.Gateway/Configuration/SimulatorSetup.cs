@@ -1,0 +1,83 @@
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.Grains;
+using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Gateway.Security;
+using MrdSimulator.Gateway.SystemInfo;
+
+namespace MrdSimulator.Gateway.Configuration;
+
+public static class SimulatorSetup
+{
+    /// <summary>Command-line spellings (<c>--directory x.yaml</c>) of the Simulator settings.</summary>
+    public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
+    {
+        ["--directory"] = "Simulator:DirectoryFile",
+        ["--agents"] = "Simulator:Agents",
+        ["--xmpp-domain"] = "Simulator:XmppDomain",
+        ["--lockout-threshold"] = "Simulator:LockoutThreshold",
+        ["--lockout-duration"] = "Simulator:LockoutDuration",
+        ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
+        ["--collection-age"] = "Simulator:CollectionAge",
+    };
+
+    public static SimulatorOptions ReadOptions(IConfiguration configuration)
+    {
+        var options = new SimulatorOptions();
+        configuration.GetSection("Simulator").Bind(options);
+        if (options.Agents is < 1 or > 2_000_000)
+        {
+            throw new OptionsException("--agents", $"{options.Agents} is outside 1..2000000");
+        }
+
+        if (options.LockoutThreshold < 1)
+        {
+            throw new OptionsException("--lockout-threshold", "must be at least 1");
+        }
+
+        if (options.MailboxCapacity < 1)
+        {
+            throw new OptionsException("--mailbox-capacity", "must be at least 1");
+        }
+
+        return options;
+    }
+
+    public static SimulatorDirectory LoadDirectory(SimulatorOptions options) =>
+        options.DirectoryFile is { } file ? DirectoryLoader.LoadFile(file) : DemoDirectory.Create(options.Agents);
+
+    public static IServiceCollection AddSimulator(this IServiceCollection services, SimulatorOptions options, SimulatorDirectory directory)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(directory);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new Silo(
+            directory,
+            new GrainRuntimeOptions
+            {
+                MailboxCapacity = options.MailboxCapacity,
+                CollectionAge = options.CollectionAge,
+                CollectionQuantum = options.CollectionQuantum,
+            },
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => sp.GetRequiredService<Silo>().Hub);
+        services.AddSingleton<ServiceStatus>();
+        services.AddSingleton<FinesseAuthenticator>();
+        services.AddHostedService<SiloLifetime>();
+        return services;
+    }
+
+    /// <summary>Starts idle collection with the host and disposes the silo when it stops.</summary>
+    private sealed class SiloLifetime(Silo silo) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            silo.Runtime.StartCollector();
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken) => await silo.DisposeAsync();
+    }
+}
+
+/// <summary>A command-line or configuration value the simulator cannot start with.</summary>
+public sealed class OptionsException(string option, string reason) : Exception($"{option}: {reason}");

@@ -1,0 +1,101 @@
+using System.Text;
+using System.Threading.Channels;
+using MrdSimulator.Gateway.Configuration;
+using MrdSimulator.Gateway.Http;
+using MrdSimulator.Gateway.Security;
+using MrdSimulator.Grains.Notifications;
+
+namespace MrdSimulator.Gateway.Notifications;
+
+/// <summary>
+/// <c>GET /notifications</c>: the authenticated user's Updates as server-sent events, one event per Update
+/// (<c>id</c> = per-stream sequence, <c>event: update</c>, <c>data</c> = the Update XML on one line).
+/// A reader that falls <see cref="SimulatorOptions.StreamQueueCapacity"/> Updates behind is disconnected
+/// with an <c>event: overflow</c>, so it can never slow the grains or other readers.
+/// </summary>
+public static class NotificationStreamApi
+{
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    public static IEndpointRouteBuilder MapNotificationStreamApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/notifications", StreamAsync).RequireFinesseUser();
+        return app;
+    }
+
+    private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, SimulatorOptions options)
+    {
+        var inbox = new StreamInbox(options.StreamQueueCapacity);
+        var subscriptions = NodeKey.AllFor(caller.User.Id).Select(node => hub.Subscribe(node, inbox)).ToList();
+        try
+        {
+            var response = context.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            await response.WriteAsync(": connected\n\n", context.RequestAborted);
+            await response.Body.FlushAsync(context.RequestAborted);
+
+            var sequence = 0L;
+            var text = new StringBuilder(1024);
+            using var heartbeat = new PeriodicTimer(Heartbeat);
+            var reader = inbox.Reader;
+            Task<bool>? waitForBeat = null;
+            while (!context.RequestAborted.IsCancellationRequested)
+            {
+                // PeriodicTimer allows one waiter at a time, so an unfinished beat wait is carried over.
+                waitForBeat ??= heartbeat.WaitForNextTickAsync(context.RequestAborted).AsTask();
+                var waitForData = reader.WaitToReadAsync(context.RequestAborted).AsTask();
+                if (await Task.WhenAny(waitForData, waitForBeat) == waitForBeat)
+                {
+                    waitForBeat = null;
+                    await response.WriteAsync(": ping\n\n", context.RequestAborted);
+                    await response.Body.FlushAsync(context.RequestAborted);
+                    continue;
+                }
+
+                if (!await waitForData)
+                {
+                    await response.WriteAsync("event: overflow\ndata: the reader fell too far behind and was disconnected\n\n", context.RequestAborted);
+                    return;
+                }
+
+                while (reader.TryRead(out var notification))
+                {
+                    text.Clear().Append("id: ").Append(++sequence).Append("\nevent: update\ndata: ").Append(notification.UpdateXml).Append("\n\n");
+                    await response.WriteAsync(text.ToString(), context.RequestAborted);
+                }
+
+                await response.Body.FlushAsync(context.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The reader went away.
+        }
+        finally
+        {
+            subscriptions.ForEach(s => s.Dispose());
+        }
+    }
+
+    /// <summary>A bounded inbox that completes itself on overflow instead of blocking the publisher.</summary>
+    private sealed class StreamInbox(int capacity) : INotificationSink
+    {
+        private readonly Channel<Notification> _channel = Channel.CreateBounded<Notification>(
+            new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+        public ChannelReader<Notification> Reader => _channel.Reader;
+
+        public bool TryDeliver(Notification notification)
+        {
+            if (_channel.Writer.TryWrite(notification))
+            {
+                return true;
+            }
+
+            _channel.Writer.TryComplete();
+            return false;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using MrdSimulator.Domain.Errors;
+using MrdSimulator.Gateway.Http;
+using MrdSimulator.Gateway.Media;
+using MrdSimulator.Gateway.Notifications;
+using MrdSimulator.Gateway.Security;
+using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Gateway.Users;
+
+namespace MrdSimulator.Gateway;
+
+public static class SimulatorEndpoints
+{
+    /// <summary>Every endpoint of the simulator: the Finesse REST surface and the notification stream.</summary>
+    public static WebApplication MapSimulator(this WebApplication app)
+    {
+        app.UseExceptionHandler(error => error.Run(context =>
+            FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
+
+        app.UseMiddleware<FinesseAuthMiddleware>();
+
+        var finesse = app.MapGroup("/finesse/api").RequireFinesseUser();
+        finesse.MapSystemInfoApi();
+        finesse.MapMediaApi();
+        finesse.MapUserApi();
+        app.MapNotificationStreamApi();
+
+        // Unknown Finesse resources answer like Finesse: 404 with an ApiErrors body.
+        app.MapFallback("/finesse/{**path}", (HttpContext context) =>
+            FinesseResults.Error(ApiError.NotFound($"No resource at {context.Request.Path}", context.Request.Path)))
+            .RequireFinesseUser();
+        return app;
+    }
+}

@@ -1,0 +1,83 @@
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.Domain.Errors;
+using MrdSimulator.Domain.Media;
+using MrdSimulator.Domain.Xml;
+using MrdSimulator.Grains.Notifications;
+using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Grains.Storage;
+
+namespace MrdSimulator.Grains.Media;
+
+/// <summary>Shared services of every Media grain, held once rather than per activation.</summary>
+public sealed record MediaGrainServices(
+    SimulatorDirectory Directory,
+    IGrainStorage<MediaGrainKey, MediaState> Storage,
+    NotificationHub Hub,
+    TimeProvider Time);
+
+public sealed class MediaGrain(MediaGrainKey key, MediaGrainServices services) : Grain, IMediaGrain
+{
+    private readonly PersistentState<MediaGrainKey, MediaState> _state = new(key, services.Storage, MediaState.Initial);
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+        await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+
+    public ValueTask<MediaState> GetStateAsync() => ValueTask.FromResult(_state.State);
+
+    public async ValueTask<MediaOutcome> ApplyAsync(MediaRequest request, string? requestId)
+    {
+        var user = services.Directory.FindUser(key.UserId) ?? throw new InvalidOperationException($"Unknown user {key.UserId}");
+        var mrd = services.Directory.FindMrd(key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {key.MrdId}");
+        var context = new MediaContext(mrd, user.IsAssignedTo(mrd.Id), services.Time.GetUtcNow().UtcDateTime);
+        var outcome = MediaStateMachine.Apply(_state.State, request, context);
+        await SaveAsync(outcome.State).ConfigureAwait(false);
+
+        switch (outcome.Effect)
+        {
+            case MediaEffect.Publish:
+                PublishMedia(requestId, mrd, outcome.State);
+                break;
+            case MediaEffect.Error:
+                PublishError(requestId, ApiError.FromArm(outcome.Error!, mrd.Id));
+                break;
+        }
+
+        return outcome;
+    }
+
+    private async ValueTask SaveAsync(MediaState next)
+    {
+        if (ReferenceEquals(next, _state.State))
+        {
+            return;
+        }
+
+        var previous = _state.State;
+        _state.State = next;
+        try
+        {
+            await _state.WriteStateAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            _state.State = previous;
+            throw;
+        }
+    }
+
+    private void PublishMedia(string? requestId, MediaRoutingDomain mrd, MediaState state) =>
+        services.Hub.Publish(
+            new NodeKey(key.UserId, NodeKind.Media),
+            requestId,
+            (Key: key, Mrd: mrd, State: state, RequestId: requestId, services.Directory),
+            static a => UpdateXml.Write(UpdateEvent.Put, MediaXml.MediaUri(a.Key.UserId, a.Key.MrdId), a.RequestId,
+                x => MediaXml.Write(x, a.Key.UserId, a.Mrd, a.State, a.Directory)));
+
+    private void PublishError(string? requestId, ApiError error) =>
+        services.Hub.Publish(
+            new NodeKey(key.UserId, NodeKind.Media),
+            requestId,
+            (Key: key, Error: error, RequestId: requestId),
+            static a => UpdateXml.Write(UpdateEvent.Put, MediaXml.MediaUri(a.Key.UserId, a.Key.MrdId), a.RequestId,
+                x => ApiErrorsXml.WriteAsync(x, a.Error)));
+}

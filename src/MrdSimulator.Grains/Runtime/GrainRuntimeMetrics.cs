@@ -1,0 +1,73 @@
+using System.Diagnostics.Metrics;
+
+namespace MrdSimulator.Grains.Runtime;
+
+/// <summary>The runtime's instruments on the <c>MrdSimulator.Grains</c> meter.</summary>
+public sealed class GrainRuntimeMetrics : IDisposable
+{
+    public const string MeterName = "MrdSimulator.Grains";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _activations;
+    private readonly Counter<long> _deactivations;
+    private readonly Counter<long> _rejections;
+    private readonly Counter<long> _failures;
+    private readonly Histogram<double> _turnDuration;
+    private readonly List<Func<int>> _activationSources = [];
+    private long _rejectedTotal;
+
+    public GrainRuntimeMetrics()
+    {
+        _activations = _meter.CreateCounter<long>("mrdsim.grain.activations", description: "Grain activations created");
+        _deactivations = _meter.CreateCounter<long>("mrdsim.grain.deactivations", description: "Grain activations collected or deactivated");
+        _rejections = _meter.CreateCounter<long>("mrdsim.grain.mailbox.rejections", description: "Calls refused because a grain's mailbox was full");
+        _failures = _meter.CreateCounter<long>("mrdsim.grain.failures", description: "Timer ticks or deactivations that threw");
+        _turnDuration = _meter.CreateHistogram<double>("mrdsim.grain.turn.duration", unit: "s", description: "Duration of one grain turn");
+        _meter.CreateObservableGauge("mrdsim.grain.active", () => ActiveCount, description: "Live grain activations");
+    }
+
+    public long RejectedTotal => Interlocked.Read(ref _rejectedTotal);
+
+    public int ActiveCount
+    {
+        get
+        {
+            lock (_activationSources)
+            {
+                return _activationSources.Sum(s => s());
+            }
+        }
+    }
+
+    public void Dispose() => _meter.Dispose();
+
+    internal void TrackActivations(Func<int> source)
+    {
+        lock (_activationSources)
+        {
+            _activationSources.Add(source);
+        }
+    }
+
+    internal void Activated() => _activations.Add(1);
+
+    internal void Deactivated() => _deactivations.Add(1);
+
+    internal void MailboxRejected()
+    {
+        Interlocked.Increment(ref _rejectedTotal);
+        _rejections.Add(1);
+    }
+
+    internal void TurnCompleted(TimeSpan duration)
+    {
+        if (_turnDuration.Enabled)
+        {
+            _turnDuration.Record(duration.TotalSeconds);
+        }
+    }
+
+    internal void TimerFailed(Exception ex) => _failures.Add(1, new KeyValuePair<string, object?>("kind", ex.GetType().Name));
+
+    internal void DeactivationFailed(Exception ex) => _failures.Add(1, new KeyValuePair<string, object?>("kind", ex.GetType().Name));
+}
