@@ -40,3 +40,6 @@ app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"MRD Simulator listening on {string.Join(", ", app.Urls)} with {directory.UserCount} users and {directory.Mrds.Count} MRDs"));
 await app.RunAsync();
 return 0;
+
+/// <summary>The host's entry point, public so that tests can start it with WebApplicationFactory.</summary>
+public partial class Program;

@@ -37,6 +37,12 @@ public static class DirectoryLoader
         {
             throw new DirectoryException(fileName, (int)ex.Start.Line, "(syntax)", ex.InnerException?.Message ?? ex.Message);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this, without a position, when the file ends inside an unclosed [ or {.
+            var lastLine = text.TrimEnd().Split('\n').Length;
+            throw new DirectoryException(fileName, lastLine, "(syntax)", "the document ends inside an unclosed [ ] or { }");
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

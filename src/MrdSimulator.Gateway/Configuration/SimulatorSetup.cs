@@ -50,15 +50,15 @@ public static class SimulatorSetup
         services.AddSingleton(options);
         services.AddSingleton(directory);
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new Silo(
-            directory,
-            new GrainRuntimeOptions
-            {
-                MailboxCapacity = options.MailboxCapacity,
-                CollectionAge = options.CollectionAge,
-                CollectionQuantum = options.CollectionQuantum,
-            },
-            sp.GetRequiredService<TimeProvider>()));
+        // Resolved from the container so that tests and hosts can replace options, directory or clock.
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<SimulatorOptions>();
+            return new Silo(
+                sp.GetRequiredService<SimulatorDirectory>(),
+                new GrainRuntimeOptions { MailboxCapacity = o.MailboxCapacity, CollectionAge = o.CollectionAge, CollectionQuantum = o.CollectionQuantum },
+                sp.GetRequiredService<TimeProvider>());
+        });
         services.AddSingleton(sp => sp.GetRequiredService<Silo>().Hub);
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
