@@ -66,7 +66,7 @@ public static class SimulatorSetup
         return services;
     }
 
-    /// <summary>Starts idle collection with the host and disposes the silo when it stops.</summary>
+    /// <summary>Starts idle collection with the host; the container disposes the silo.</summary>
     private sealed class SiloLifetime(Silo silo) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
@@ -75,7 +75,7 @@ public static class SimulatorSetup
             return Task.CompletedTask;
         }
 
-        public async Task StopAsync(CancellationToken cancellationToken) => await silo.DisposeAsync();
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 

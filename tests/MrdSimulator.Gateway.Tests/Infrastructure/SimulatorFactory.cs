@@ -1,0 +1,81 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.Domain.Media;
+using MrdSimulator.Gateway.Configuration;
+using MrdSimulator.Grains;
+using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Grains.Storage;
+using MrdSimulator.Grains.Media;
+
+namespace MrdSimulator.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway over HTTP (in-memory server), with a fake clock fixed at the reference sample's time
+/// and, by default, the golden directory (users 1234 and 1235, password "secret").
+/// </summary>
+public sealed class SimulatorFactory : WebApplicationFactory<Program>
+{
+    public static readonly DateTimeOffset SampleTime = new(2015, 9, 11, 6, 55, 14, 782, TimeSpan.Zero);
+
+    public FakeTimeProvider Time { get; } = new(SampleTime);
+
+    public SimulatorDirectory Directory { get; init; } = GoldenDirectory;
+
+    public SimulatorOptions Options { get; init; } = new();
+
+    /// <summary>Replaces the Media grain storage (to slow or fail writes).</summary>
+    public IGrainStorage<MediaGrainKey, MediaState>? MediaStorage { get; init; }
+
+    public static SimulatorDirectory GoldenDirectory { get; } =
+        DirectoryLoader.LoadFile(Path.Combine(AppContext.BaseDirectory, "Golden", "golden-directory.yaml"));
+
+    public static string Golden(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", name));
+
+    public Silo Silo => Services.GetRequiredService<Silo>();
+
+    public HttpClient ClientFor(string userId, string password = "secret")
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{userId}:{password}")));
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Time);
+            services.AddSingleton(Directory);
+            services.AddSingleton(Options);
+            if (MediaStorage is not null)
+            {
+                services.AddSingleton(sp => new Silo(
+                    Directory,
+                    new GrainRuntimeOptions { MailboxCapacity = Options.MailboxCapacity },
+                    Time,
+                    MediaStorage));
+            }
+        });
+}
+
+public static class HttpExtensions
+{
+    public const string SignIn = "<Media><maxDialogLimit>10</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction><dialogLogoutAction>CLOSE</dialogLogoutAction></Media>";
+
+    public static Task<HttpResponseMessage> PutXmlAsync(this HttpClient client, string url, string body, string? requestId = null, string contentType = "application/xml")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        if (requestId is not null)
+        {
+            request.Headers.Add("requestId", requestId);
+        }
+
+        return client.SendAsync(request);
+    }
+}

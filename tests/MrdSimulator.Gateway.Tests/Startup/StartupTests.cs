@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace MrdSimulator.Gateway.Tests.Startup;
+
+/// <summary>Start-up as a user runs it: the built gateway as a process.</summary>
+public sealed class StartupTests
+{
+    [Fact]
+    public async Task ABadDirectoryFileStopsStartUpNamingTheFileLineAndField()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"bad-directory-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "mrds:\n  - { id: 5000, name: Chat }\nusers:\n  - { id: \"1000\", password: p, role: wizard }\n");
+        try
+        {
+            var (exitCode, stderr) = await RunGatewayAsync("--directory", file, "--urls", "http://127.0.0.1:0");
+
+            Assert.Equal(2, exitCode);
+            Assert.Contains($"{file}:4: users[0].role: 'wizard' is not one of agent, supervisor", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task AMissingDirectoryFileStopsStartUp()
+    {
+        var (exitCode, stderr) = await RunGatewayAsync("--directory", "/nonexistent/directory.yaml", "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("/nonexistent/directory.yaml", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnImpossibleAgentCountStopsStartUp()
+    {
+        var (exitCode, stderr) = await RunGatewayAsync("--agents", "0", "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--agents", stderr, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int ExitCode, string Stderr)> RunGatewayAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"the gateway did not stop: {await stdout}");
+        }
+
+        return (process.ExitCode, await stderr);
+    }
+}
