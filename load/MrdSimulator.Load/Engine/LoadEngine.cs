@@ -110,6 +110,7 @@ public sealed class LoadEngine
         var runDuration = TimeSpan.Zero;
         var thresholdResults = (IReadOnlyList<ThresholdResult>)[];
         var initialized = new List<IScenario>();
+        NotificationSummary? finalNotifications = null;
 
         try
         {
@@ -172,6 +173,7 @@ public sealed class LoadEngine
                 {
                     using var settleCts = new CancellationTokenSource(_options.DrainTimeout);
                     await _hooks.SettleAsync(settleCts.Token);
+                    finalNotifications = _hooks.Notifications;
                 }
 
                 await intervalStop.CancelAsync();
@@ -197,7 +199,7 @@ public sealed class LoadEngine
             }
         }
 
-        var notifications = _hooks?.Notifications ?? EmptyNotifications;
+        var notifications = finalNotifications ?? _hooks?.Notifications ?? EmptyNotifications;
         var recorders = registry.All;
         thresholdResults = ThresholdEvaluator.Evaluate(_options.Thresholds, recorders, notifications, runDuration);
         AddHealthWarnings(monitor);

@@ -18,6 +18,7 @@ public static class StatusCodes
     public const int NotificationLost = -110;
     public const int NotificationContradicting = -111;
     public const int NotificationUnexpected = -112;
+    public const int AsyncError = -113;
 
     internal const int MinCode = -200;
     internal const int MaxCode = 999;
@@ -35,6 +36,7 @@ public static class StatusCodes
         NotificationLost => "notification missing after timeout",
         NotificationContradicting => "notification contradicts the state machine",
         NotificationUnexpected => "notification where none was expected",
+        AsyncError => "asynchronous error notification",
         200 => "OK",
         201 => "Created",
         202 => "Accepted",
