@@ -212,7 +212,7 @@ public sealed class LoadEngine
             scenarios.Select(s => s.Name).ToList(),
             groups.SelectMany(g => g.Load.Select(l => l.Describe())).ToList(),
             _options.CoordinatedOmissionCorrection,
-            recorders.Select(r => StepSummary.From(r, runDuration)).ToList(),
+            recorders.Where(r => r.Ok.TotalCount + r.Fail.TotalCount > 0).Select(r => StepSummary.From(r, runDuration)).ToList(),
             notifications,
             monitor.Samples.ToList(),
             thresholdResults,
@@ -552,7 +552,7 @@ public sealed class LoadEngine
                     "run",
                     elapsed,
                     total,
-                    recorders.Select(r => StepSummary.From(r, elapsed, includeIntervals: false)).ToList(),
+                    recorders.Where(r => r.Ok.TotalCount + r.Fail.TotalCount > 0).Select(r => StepSummary.From(r, elapsed, includeIntervals: false)).ToList(),
                     sample,
                     notifications,
                     thresholds));
