@@ -77,6 +77,12 @@ public static class PrometheusFormatter
             name += "_" + unit;
         }
 
+        // _count/_sum/_bucket belong to histograms; a gauge named dotnet.timer.count would read as one (promtool rejects it).
+        if (family.Kind != MetricKind.Histogram && (name.EndsWith("_count", StringComparison.Ordinal) || name.EndsWith("_sum", StringComparison.Ordinal) || name.EndsWith("_bucket", StringComparison.Ordinal)))
+        {
+            name += "_value";
+        }
+
         if (family.Kind == MetricKind.Counter && !name.EndsWith("_total", StringComparison.Ordinal))
         {
             name += "_total";
