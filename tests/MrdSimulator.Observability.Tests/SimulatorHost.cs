@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
@@ -44,7 +45,8 @@ internal sealed class SimulatorHost : IAsyncDisposable
 
             if (services is not null)
             {
-                web.ConfigureServices(services);
+                // After Program's registrations, so a test can replace the silo or add health checks.
+                web.ConfigureTestServices(services);
             }
         });
         factory.UseKestrel();

@@ -23,7 +23,7 @@ public static class ObservabilitySetup
         }
 
         services.AddSingleton(sp => new MetricCollector(
-            meter => MetricsSetup.Accepts(meter, sp.GetService<IMeterFactory>()),
+            MetricsSetup.Filter(sp.GetService<IMeterFactory>()),
             MetricsSetup.BucketsFor));
         services.AddSingleton<AgentCensus>();
         services.AddSingleton(sp => OpenTelemetryExport.Start(sp.GetRequiredService<IConfiguration>(), MetricsSetup.MeterNames));

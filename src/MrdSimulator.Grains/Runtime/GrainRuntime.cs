@@ -9,6 +9,7 @@ public sealed class GrainRuntime : IAsyncDisposable
     private readonly List<Func<TimeSpan, int>> _collectors = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task? _collectorLoop;
+    private int _disposed;
 
     public GrainRuntime(GrainRuntimeOptions? options = null, TimeProvider? time = null)
     {
@@ -63,6 +64,12 @@ public sealed class GrainRuntime : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host stops the silo and then its container disposes it again.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         if (_collectorLoop is not null)
         {

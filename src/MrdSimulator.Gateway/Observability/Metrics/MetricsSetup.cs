@@ -39,6 +39,9 @@ public static class MetricsSetup
         return false;
     }
 
+    /// <summary>The meter filter for this host (the factory is captured now: the callback can outlive the container).</summary>
+    public static Func<Meter, bool> Filter(IMeterFactory? ownFactory) => meter => Accepts(meter, ownFactory);
+
     public static IReadOnlyList<double>? BucketsFor(Instrument instrument) =>
         instrument.Name == "http.server.request.duration" ? RequestDurationBuckets : null;
 
