@@ -64,14 +64,17 @@ internal sealed class SimulatorHost : IAsyncDisposable
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{userId}:password")));
         using var response = await Client.SendAsync(request);
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"{body} -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
     public Task SignInAsync(string userId, int mrdId = 5000) =>
         PutMediaAsync(userId, mrdId, "<Media><maxDialogLimit>3</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>");
 
+    /// <summary>NOT_READY carries reason code 1001, which the demo directory gives every team.</summary>
     public Task SetStateAsync(string userId, string state, int mrdId = 5000) =>
-        PutMediaAsync(userId, mrdId, $"<Media><state>{state}</state></Media>");
+        PutMediaAsync(userId, mrdId, state == "NOT_READY"
+            ? "<Media><state>NOT_READY</state><reasonCodeId>1001</reasonCodeId></Media>"
+            : $"<Media><state>{state}</state></Media>");
 
     public async ValueTask DisposeAsync()
     {

@@ -21,8 +21,10 @@ public static class DashboardApi
 
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/dashboard", (HttpContext context) => Serve(context, "index.html")).ExcludeFromDescription();
-        app.MapGet("/dashboard/", () => Results.Redirect("../dashboard")).ExcludeFromDescription();
+        // Routing matches "/dashboard/" here too; send it to "/dashboard" so the page's relative links resolve.
+        app.MapGet("/dashboard", (HttpContext context) => context.Request.Path.Value!.EndsWith('/')
+            ? Results.Redirect("../dashboard")
+            : Serve(context, "index.html")).ExcludeFromDescription();
         app.MapGet("/dashboard/snapshot.json", async (HttpContext context, DashboardSnapshotBuilder builder) =>
         {
             var snapshot = await builder.BuildAsync(context.RequestAborted);
