@@ -2,6 +2,7 @@ using MrdSimulator.Domain.Errors;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Media;
 using MrdSimulator.Gateway.Notifications;
+using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
 using MrdSimulator.Gateway.Users;
@@ -16,6 +17,7 @@ public static class SimulatorEndpoints
         app.UseExceptionHandler(error => error.Run(context =>
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
 
+        app.MapObservability();
         app.UseMiddleware<FinesseAuthMiddleware>();
 
         var finesse = app.MapGroup("/finesse/api").RequireFinesseUser();

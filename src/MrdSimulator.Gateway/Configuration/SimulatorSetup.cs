@@ -1,6 +1,7 @@
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Grains;
 using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
 
@@ -18,6 +19,7 @@ public static class SimulatorSetup
         ["--lockout-duration"] = "Simulator:LockoutDuration",
         ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
         ["--collection-age"] = "Simulator:CollectionAge",
+        ["--telemetry"] = "Simulator:Telemetry",
     };
 
     public static SimulatorOptions ReadOptions(IConfiguration configuration)
@@ -63,6 +65,7 @@ public static class SimulatorSetup
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
         services.AddHostedService<SiloLifetime>();
+        services.AddObservability(options);
         return services;
     }
 

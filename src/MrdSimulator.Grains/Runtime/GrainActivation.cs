@@ -127,6 +127,7 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
         }
 
         queue.Enqueue(item);
+        _table.Metrics.Queued(1);
         return item;
     }
 
@@ -208,6 +209,8 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
                 item = _queue.Dequeue();
             }
 
+            _table.Metrics.Queued(-1);
+
             var started = Stopwatch.GetTimestamp();
             if (!_activated)
             {
@@ -277,6 +280,7 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
         }
 
         _table.Metrics.Deactivated();
+        _table.Metrics.Queued(-(orphans?.Count ?? 0));
         while (orphans is { Count: > 0 })
         {
             orphans.Dequeue().Forward(_table, Key);

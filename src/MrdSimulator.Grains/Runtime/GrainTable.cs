@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace MrdSimulator.Grains.Runtime;
 
@@ -32,7 +33,26 @@ public sealed class GrainTable<TKey, TGrain>
 
     /// <summary>Runs <paramref name="call"/> as one turn of the grain with this key.</summary>
     /// <exception cref="MailboxFullException">The grain already has <see cref="GrainRuntimeOptions.MailboxCapacity"/> calls waiting.</exception>
-    public ValueTask<TResult> InvokeAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
+    public ValueTask<TResult> InvokeAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call) =>
+        SimulatorActivity.Source.HasListeners() ? TracedInvokeAsync(key, call) : InvokeUntracedAsync(key, call);
+
+    /// <summary>One span per grain call (mailbox wait included), the parent of whatever the turn publishes.</summary>
+    private async ValueTask<TResult> TracedInvokeAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
+    {
+        using var activity = SimulatorActivity.Source.StartActivity(typeof(TGrain).Name, ActivityKind.Internal);
+        activity?.SetTag("mrdsim.grain.key", key.ToString());
+        try
+        {
+            return await InvokeUntracedAsync(key, call).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+    }
+
+    private ValueTask<TResult> InvokeUntracedAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
     {
         while (true)
         {
