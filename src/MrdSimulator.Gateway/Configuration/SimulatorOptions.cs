@@ -29,4 +29,6 @@ public sealed record SimulatorOptions
     public TimeSpan CollectionAge { get; init; } = TimeSpan.FromMinutes(15);
 
     public TimeSpan CollectionQuantum { get; init; } = TimeSpan.FromMinutes(1);
+
+    public Xmpp.XmppOptions Xmpp { get; init; } = new();
 }

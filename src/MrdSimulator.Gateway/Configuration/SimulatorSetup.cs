@@ -3,6 +3,7 @@ using MrdSimulator.Grains;
 using MrdSimulator.Grains.Runtime;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Gateway.Xmpp;
 
 namespace MrdSimulator.Gateway.Configuration;
 
@@ -18,6 +19,9 @@ public static class SimulatorSetup
         ["--lockout-duration"] = "Simulator:LockoutDuration",
         ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
         ["--collection-age"] = "Simulator:CollectionAge",
+        ["--xmpp-port"] = "Simulator:Xmpp:Port",
+        ["--xmpp-max-connections"] = "Simulator:Xmpp:MaxConnections",
+        ["--xmpp-queue-capacity"] = "Simulator:Xmpp:QueueCapacity",
     };
 
     public static SimulatorOptions ReadOptions(IConfiguration configuration)
@@ -63,6 +67,7 @@ public static class SimulatorSetup
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
         services.AddHostedService<SiloLifetime>();
+        services.AddXmpp();
         return services;
     }
 
