@@ -26,6 +26,7 @@ internal enum ScanResult
 /// </summary>
 internal sealed class XmppStreamScanner(int maxElementBytes) : IDisposable
 {
+    internal static readonly SearchValues<byte> NameEnd = SearchValues.Create(" \t\r\n/>"u8);
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1024);
     private int _start;   // first byte not yet handed out
     private int _end;     // end of received data
@@ -33,6 +34,7 @@ internal sealed class XmppStreamScanner(int maxElementBytes) : IDisposable
     private bool _inStream;
     private int _elementStart = -1;
     private int _elementDepth;
+    private byte[] _streamEndTag = [];
 
     /// <summary>Bytes of the pending (incomplete) element, for tests and limits.</summary>
     public int Pending => _end - _start;
@@ -115,10 +117,16 @@ internal sealed class XmppStreamScanner(int maxElementBytes) : IDisposable
                         _start = _pos = tagEnd;
                         continue;
                     case Markup.EndTag when _inStream:
+                        if (!_buffer.AsSpan(_pos, tagEnd - _pos).SequenceEqual(_streamEndTag))
+                        {
+                            throw XmppStreamException.NotWellFormed("end tag does not match the stream header");
+                        }
+
                         _inStream = false;
                         return Take(_pos, tagEnd, ScanResult.StreamClose, out element);
                     case Markup.StartTag when !_inStream:
                         _inStream = true;
+                        _streamEndTag = EndTagFor(_buffer.AsSpan(_pos, tagEnd - _pos));
                         return Take(_pos, tagEnd, ScanResult.StreamOpen, out element);
                     case Markup.EmptyTag when _inStream:
                         return Take(_pos, tagEnd, ScanResult.Stanza, out element);
@@ -180,6 +188,14 @@ internal sealed class XmppStreamScanner(int maxElementBytes) : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static byte[] EndTagFor(ReadOnlySpan<byte> startTag)
+    {
+        var name = startTag[1..];
+        var end = name.IndexOfAny(NameEnd);
+        name = end < 0 ? name : name[..end];
+        return [(byte)'<', (byte)'/', .. name, (byte)'>'];
     }
 
     private ScanResult Take(int from, int to, ScanResult result, out ReadOnlyMemory<byte> element)

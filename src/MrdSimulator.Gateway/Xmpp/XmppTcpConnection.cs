@@ -17,7 +17,6 @@ namespace MrdSimulator.Gateway.Xmpp;
 internal sealed class XmppTcpConnection(XmppServer server, Socket socket, ILogger logger)
 {
     private const int ReadSize = 4096;
-    private static readonly System.Buffers.SearchValues<byte> NameEnd = System.Buffers.SearchValues.Create(" \t\r\n/>"u8);
     private static readonly TimeSpan FinalWriteTimeout = TimeSpan.FromSeconds(2);
     private readonly TaskCompletionSource _tlsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Stream _stream = new NetworkStream(socket, ownsSocket: true);
@@ -192,7 +191,7 @@ internal sealed class XmppTcpConnection(XmppServer server, Socket socket, ILogge
     private static (string? To, string? Version) ReadHeader(XmppSession session, ReadOnlyMemory<byte> tag)
     {
         var span = tag.Span;
-        var nameEnd = span[1..].IndexOfAny(NameEnd) + 1;
+        var nameEnd = span[1..].IndexOfAny(XmppStreamScanner.NameEnd) + 1;
         var qname = Encoding.UTF8.GetString(span[1..nameEnd]);
         var text = new byte[tag.Length + qname.Length + 3];
         span.CopyTo(text);

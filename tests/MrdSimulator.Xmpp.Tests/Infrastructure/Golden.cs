@@ -1,10 +1,9 @@
-using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
 namespace MrdSimulator.Xmpp.Tests.Infrastructure;
 
 /// <summary>Expected Update documents, with volatile values (stateChangeTime) normalised.</summary>
-public static partial class Golden
+public static class Golden
 {
     public static string Read(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "golden", name)).Trim();
 
@@ -22,5 +21,10 @@ public static partial class Golden
     }
 
     /// <summary>The golden Update for a request, with its requestId filled in.</summary>
-    public static string Expected(string name, string requestId) => Normalise(Read(name).Replace("{requestId}", requestId, StringComparison.Ordinal));
+    public static string Expected(string name, string user, string requestId) =>
+        Normalise(Read(name).Replace("{requestId}", requestId, StringComparison.Ordinal).Replace("{user}", user, StringComparison.Ordinal));
+
+    /// <summary>Asserts an Update equals the golden one for the user and requestId.</summary>
+    public static void AssertSignInUpdate(string user, string requestId, string actualUpdate) =>
+        Assert.Equal(Expected("media-signin.xml", user, requestId), Normalise(actualUpdate));
 }

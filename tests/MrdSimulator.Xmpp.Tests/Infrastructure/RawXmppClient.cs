@@ -130,6 +130,69 @@ public sealed partial class RawXmppClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads the iq answer with <paramref name="id"/> (self-closing or not) and returns it.</summary>
+    public async Task<string> ReadIqAsync(string id, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var text = _received.ToString();
+            var at = text.IndexOf($"id=\"{id}\"", _consumed, StringComparison.Ordinal);
+            if (at >= 0)
+            {
+                var start = text.LastIndexOf("<iq", at, StringComparison.Ordinal);
+                var tagEnd = text.IndexOf('>', at);
+                var end = -1;
+                if (tagEnd > 0 && text[tagEnd - 1] == '/')
+                {
+                    end = tagEnd + 1;
+                }
+                else if (tagEnd > 0 && text.IndexOf("</iq>", tagEnd, StringComparison.Ordinal) is var close and >= 0)
+                {
+                    end = close + 5;
+                }
+
+                if (end >= 0)
+                {
+                    var between = text[_consumed..start];
+                    _consumed = end;
+                    return between + text[start..end];
+                }
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+            {
+                throw new TimeoutException($"no iq {id}; received after consumed: {text[_consumed..]}");
+            }
+
+            await ReadMoreAsync(left);
+        }
+    }
+
+    private async Task ReadMoreAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        var buffer = new byte[8192];
+        var chars = new char[8192];
+        int read;
+        try
+        {
+            read = await _stream.ReadAsync(buffer, cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (read == 0)
+        {
+            throw new EndOfStreamException("connection closed; received: " + _received.ToString()[_consumed..]);
+        }
+
+        _received.Append(chars, 0, _decoder.GetChars(buffer, 0, read, chars, 0));
+    }
+
     /// <summary>Reads until the server closes the connection (or it resets); returns everything not yet consumed.</summary>
     public async Task<string> ReadToEndAsync(TimeSpan? timeout = null)
     {
