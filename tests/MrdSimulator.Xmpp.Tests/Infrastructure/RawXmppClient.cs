@@ -28,8 +28,8 @@ public sealed partial class RawXmppClient : IAsyncDisposable
 
     public string? FullJid { get; private set; }
 
-    /// <summary>Everything received so far.</summary>
-    public string Received => _received.ToString();
+    /// <summary>Everything received and not yet consumed by a read.</summary>
+    public string Pending => _received.ToString(_consumed, _received.Length - _consumed);
 
     public static async Task<RawXmppClient> ConnectAsync(int port, int? receiveBuffer = null)
     {
@@ -107,6 +107,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
                 var end = best + bestMarker.Length;
                 var result = text[_consumed..end];
                 _consumed = end;
+                Compact();
                 return result;
             }
 
@@ -156,6 +157,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
                 {
                     var between = text[_consumed..start];
                     _consumed = end;
+                    Compact();
                     return between + text[start..end];
                 }
             }
@@ -221,6 +223,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
         var text = _received.ToString();
         var rest = text[_consumed..];
         _consumed = text.Length;
+        Compact();
         return rest;
     }
 
@@ -234,6 +237,13 @@ public sealed partial class RawXmppClient : IAsyncDisposable
         XNamespace ps = "http://jabber.org/protocol/pubsub";
         var items = element.Element(ev + "event")!.Element(ev + "items")!;
         return ((string)items.Attribute("node")!, items.Element(ev + "item")!.Element(ps + "notification")!.Value);
+    }
+
+    /// <summary>Drops consumed text so long-running readers stay linear.</summary>
+    private void Compact()
+    {
+        _received.Remove(0, _consumed);
+        _consumed = 0;
     }
 
     public async ValueTask DisposeAsync()
