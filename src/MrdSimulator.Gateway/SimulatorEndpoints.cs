@@ -6,6 +6,7 @@ using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
 using MrdSimulator.Gateway.Users;
+using MrdSimulator.Gateway.Xmpp;
 
 namespace MrdSimulator.Gateway;
 
@@ -25,6 +26,7 @@ public static class SimulatorEndpoints
         finesse.MapMediaApi();
         finesse.MapUserApi();
         app.MapNotificationStreamApi();
+        app.MapXmppApi();
 
         // Unknown Finesse resources answer like Finesse: 404 with an ApiErrors body.
         app.MapFallback("/finesse/{**path}", (HttpContext context) =>

@@ -31,4 +31,5 @@ public sealed record SimulatorOptions
     public TimeSpan CollectionQuantum { get; init; } = TimeSpan.FromMinutes(1);
 
     public Observability.TelemetryMode Telemetry { get; init; } = Observability.TelemetryMode.On;
+    public Xmpp.XmppOptions Xmpp { get; init; } = new();
 }

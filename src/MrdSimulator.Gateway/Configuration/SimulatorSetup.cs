@@ -4,6 +4,7 @@ using MrdSimulator.Grains.Runtime;
 using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Gateway.Xmpp;
 
 namespace MrdSimulator.Gateway.Configuration;
 
@@ -20,6 +21,9 @@ public static class SimulatorSetup
         ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
         ["--collection-age"] = "Simulator:CollectionAge",
         ["--telemetry"] = "Simulator:Telemetry",
+        ["--xmpp-port"] = "Simulator:Xmpp:Port",
+        ["--xmpp-max-connections"] = "Simulator:Xmpp:MaxConnections",
+        ["--xmpp-queue-capacity"] = "Simulator:Xmpp:QueueCapacity",
     };
 
     public static SimulatorOptions ReadOptions(IConfiguration configuration)
@@ -66,6 +70,7 @@ public static class SimulatorSetup
         services.AddSingleton<FinesseAuthenticator>();
         services.AddHostedService<SiloLifetime>();
         services.AddObservability(options);
+        services.AddXmpp();
         return services;
     }
 
