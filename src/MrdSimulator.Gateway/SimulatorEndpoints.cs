@@ -1,9 +1,11 @@
 using MrdSimulator.Domain.Errors;
+using MrdSimulator.Gateway.Dialogs;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Media;
 using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Gateway.Tasks;
 using MrdSimulator.Gateway.Users;
 
 namespace MrdSimulator.Gateway;
@@ -22,6 +24,8 @@ public static class SimulatorEndpoints
         finesse.MapSystemInfoApi();
         finesse.MapMediaApi();
         finesse.MapUserApi();
+        finesse.MapDialogApi();
+        app.MapCcpTaskApi();
         app.MapNotificationStreamApi();
 
         // Unknown Finesse resources answer like Finesse: 404 with an ApiErrors body.

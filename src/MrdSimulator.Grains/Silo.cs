@@ -4,6 +4,7 @@ using MrdSimulator.Grains.Media;
 using MrdSimulator.Grains.Notifications;
 using MrdSimulator.Grains.Runtime;
 using MrdSimulator.Grains.Storage;
+using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Grains;
 
@@ -21,9 +22,15 @@ public sealed class Silo : IAsyncDisposable
         Runtime = new GrainRuntime(options, time);
         Hub = new NotificationHub();
         MediaStorage = mediaStorage ?? new MemoryGrainStorage<MediaGrainKey, MediaState>();
-        var services = new MediaGrainServices(directory, MediaStorage, Hub, Runtime.Time);
+        Tasks = new TaskServices(directory, Runtime.Time);
+        var services = new MediaGrainServices(directory, MediaStorage, Hub, Runtime.Time) { Tasks = Tasks };
         _media = Runtime.CreateTable<MediaGrainKey, MediaGrain>(k => new MediaGrain(k, services));
+        Tasks.Media = _media;
+        Tasks.Queues = Runtime.CreateTable<int, MrdQueueGrain>(mrdId => new MrdQueueGrain(mrdId, Tasks));
     }
+
+    /// <summary>CCP contacts, MRD queues and capacity counters.</summary>
+    public TaskServices Tasks { get; }
 
     public SimulatorDirectory Directory { get; }
 
@@ -50,5 +57,13 @@ public sealed class Silo : IAsyncDisposable
 
         public ValueTask<MediaOutcome> ApplyAsync(MediaRequest request, string? requestId) =>
             table.InvokeAsync(key, g => g.ApplyAsync(request, requestId));
+
+        public ValueTask<(System.Collections.Immutable.ImmutableList<Domain.Tasks.TaskDialog> Dialogs, bool Interrupted)> GetDialogsAsync() =>
+            table.InvokeAsync(key, static g => g.GetDialogsAsync());
+
+        public ValueTask<DialogActResult> ActAsync(string dialogId, Domain.Tasks.DialogAction action, string? target, string? requestId) =>
+            table.InvokeAsync(key, g => g.ActAsync(dialogId, action, target, requestId));
+
+        public ValueTask<OfferResult> TryOfferAsync(QueuedTask task) => table.InvokeAsync(key, g => g.TryOfferAsync(task));
     }
 }
