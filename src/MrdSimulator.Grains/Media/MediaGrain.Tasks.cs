@@ -356,14 +356,18 @@ public sealed partial class MediaGrain
                     var (newId, _) = tasks.Ids.Next();
                     tasks.Capacity.Transferred(mrdId);
                     tasks.Capacity.Submitted(target.MrdId);
-                    tasks.Contacts.Update(dialog.ContactId, c => c.WithLeg(dialog.Id, l => l with { Outcome = TaskOutcome.Transferred, EndedAt = now }) with
+                    tasks.Contacts.Update(dialog.ContactId, c =>
                     {
-                        Status = ContactStatus.Queued,
-                        StatusReason = ContactReasons.RenotifyRequested,
-                        TaskId = newId,
-                        AgentId = null,
-                        MrdId = target.MrdId,
-                        Legs = c.Legs.Add(new TaskLeg(newId, target.MrdId, TaskOutcome.Live, now)),
+                        var ended = c.WithLeg(dialog.Id, l => l with { Outcome = TaskOutcome.Transferred, EndedAt = now });
+                        return ended with
+                        {
+                            Status = ContactStatus.Queued,
+                            StatusReason = ContactReasons.RenotifyRequested,
+                            TaskId = newId,
+                            AgentId = null,
+                            MrdId = target.MrdId,
+                            Legs = ended.Legs.Add(new TaskLeg(newId, target.MrdId, TaskOutcome.Live, now)),
+                        };
                     });
                     tasks.PostRequeue(new QueuedTask(newId, dialog.ContactId, target.MrdId, target.Name, dialog.CallVariables, now, dialog.WorkHint));
                     break;
