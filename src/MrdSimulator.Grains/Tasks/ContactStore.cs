@@ -75,6 +75,8 @@ public sealed class ContactStore(TimeProvider pollClock)
         return record;
     }
 
+    public void Remove(string contactId) => _contacts.TryRemove(contactId, out _);
+
     public ContactRecord? Find(string contactId) => _contacts.TryGetValue(contactId, out var entry) ? entry.Record : null;
 
     public ContactRecord? FindByTask(string taskId) =>

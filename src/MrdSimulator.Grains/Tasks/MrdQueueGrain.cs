@@ -103,6 +103,23 @@ public sealed class MrdQueueGrain(int mrdId, TaskServices services) : Grain, IMr
         return true;
     }
 
+    /// <summary>Applies the agents' latest views (coalesced by <see cref="TaskServices"/>) and routes.</summary>
+    public async ValueTask<bool> DrainViewsAsync()
+    {
+        var changed = false;
+        foreach (var view in services.TakeViews(mrdId))
+        {
+            changed |= Apply(view);
+        }
+
+        if (changed)
+        {
+            await DispatchAsync().ConfigureAwait(false);
+        }
+
+        return changed;
+    }
+
     public ValueTask<QueueSnapshot> GetSnapshotAsync() =>
         ValueTask.FromResult(new QueueSnapshot(mrdId, _queue.Count, _eligible.Count, _staffedSlots, [.. _queue.Select(t => t.ContactId)]));
 

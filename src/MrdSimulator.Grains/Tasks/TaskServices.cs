@@ -19,6 +19,7 @@ public enum CancelResult
 /// </summary>
 public sealed class TaskServices
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, ViewInbox> _viewInboxes = new();
     private long _faults;
 
     public TaskServices(SimulatorDirectory directory, TimeProvider time, TimeProvider? pollClock = null)
@@ -76,8 +77,19 @@ public sealed class TaskServices
             TaskId = taskId,
             Legs = c.Legs.Add(new TaskLeg(taskId, selector.MrdId, TaskOutcome.Live, now)),
         });
+        int wait;
+        try
+        {
+            wait = await GetQueue(selector.MrdId).EnqueueAsync(task).ConfigureAwait(false);
+        }
+        catch (MailboxFullException)
+        {
+            // Refused before it was queued (the caller answers 503 and gets no Location): no task exists.
+            Contacts.Remove(contact.ContactId);
+            throw;
+        }
+
         Capacity.Submitted(selector.MrdId);
-        var wait = await GetQueue(selector.MrdId).EnqueueAsync(task).ConfigureAwait(false);
 
         // The estimate is computed once (ccp §4.1); routing may already have reserved the task.
         return Contacts.Update(contact.ContactId, c => c.Status == ContactStatus.Queued && c.EstimatedWaitTime is null ? c with { EstimatedWaitTime = wait } : c);
@@ -115,8 +127,42 @@ public sealed class TaskServices
     internal ValueTask<OfferResult> OfferAsync(string userId, int mrdId, QueuedTask task) =>
         Media.InvokeAsync(new MediaGrainKey(userId, mrdId), g => g.TryOfferAsync(task));
 
-    /// <summary>Fire-and-forget: a Media grain must never wait on the queue, which waits on Media grains.</summary>
-    internal void PostAgentView(int mrdId, AgentView view) => Observe(Queues.Post(mrdId, q => q.AgentChangedAsync(view)));
+    /// <summary>
+    /// Fire-and-forget: a Media grain must never wait on the queue, which waits on Media grains. Views are
+    /// latest-wins per agent, so they are coalesced here and the queue is posted one drain at a time:
+    /// however busy the agents, the queue's mailbox holds at most one view message.
+    /// </summary>
+    internal void PostAgentView(int mrdId, AgentView view)
+    {
+        var inbox = _viewInboxes.GetOrAdd(mrdId, static _ => new ViewInbox());
+        inbox.Latest.AddOrUpdate(view.UserId, view, (_, old) => view.Version > old.Version ? view : old);
+        if (Interlocked.Exchange(ref inbox.Scheduled, 1) == 0)
+        {
+            Observe(Queues.Post(mrdId, q => q.DrainViewsAsync()));
+        }
+    }
+
+    /// <summary>Takes the views waiting for the queue of <paramref name="mrdId"/>; called by that queue in its turn.</summary>
+    internal List<AgentView> TakeViews(int mrdId)
+    {
+        var views = new List<AgentView>();
+        if (!_viewInboxes.TryGetValue(mrdId, out var inbox))
+        {
+            return views;
+        }
+
+        // Cleared before draining: a view added from here on is either drained now or schedules the next drain.
+        Volatile.Write(ref inbox.Scheduled, 0);
+        foreach (var userId in inbox.Latest.Keys)
+        {
+            if (inbox.Latest.TryRemove(userId, out var view))
+            {
+                views.Add(view);
+            }
+        }
+
+        return views;
+    }
 
     internal void PostRequeue(QueuedTask task) => Observe(Queues.Post(task.MrdId, async q =>
     {
@@ -147,6 +193,13 @@ public sealed class TaskServices
     {
         LastFault = ex;
         Interlocked.Increment(ref _faults);
+    }
+
+    private sealed class ViewInbox
+    {
+        public int Scheduled;
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, AgentView> Latest { get; } = new(StringComparer.Ordinal);
     }
 
     private sealed class QueueReference(GrainTable<int, MrdQueueGrain> table, int mrdId) : IMrdQueueGrain
