@@ -27,7 +27,20 @@ public sealed class Silo : IAsyncDisposable
         _media = Runtime.CreateTable<MediaGrainKey, MediaGrain>(k => new MediaGrain(k, services));
         Tasks.Media = _media;
         Tasks.Queues = Runtime.CreateTable<int, MrdQueueGrain>(mrdId => new MrdQueueGrain(mrdId, Tasks));
+        BotGrains = Runtime.CreateTable<MediaGrainKey, Simulation.BotGrain>(k => new Simulation.BotGrain(k, this));
+        Generators = Runtime.CreateTable<int, Simulation.TaskGeneratorGrain>(mrdId => new Simulation.TaskGeneratorGrain(mrdId, this));
     }
+
+    /// <summary>Bot agents (one per agent and MRD) and per-MRD task generators.</summary>
+    public GrainTable<MediaGrainKey, Simulation.BotGrain> BotGrains { get; }
+
+    public GrainTable<int, Simulation.TaskGeneratorGrain> Generators { get; }
+
+    public ValueTask<bool> StartBotAsync(string userId, int mrdId, Simulation.BotProfile profile) =>
+        BotGrains.InvokeAsync(new MediaGrainKey(userId, mrdId), b => b.StartAsync(profile));
+
+    public ValueTask<bool> StartGeneratorAsync(int mrdId, Simulation.GeneratorProfile profile) =>
+        Generators.InvokeAsync(mrdId, g => g.StartAsync(profile));
 
     /// <summary>CCP contacts, MRD queues and capacity counters.</summary>
     public TaskServices Tasks { get; }

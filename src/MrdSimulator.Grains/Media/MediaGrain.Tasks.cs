@@ -71,7 +71,7 @@ public sealed partial class MediaGrain
 
         _ronaTimers[dialog.Id] = RegisterTimer(_ => RingNoAnswerAsync(dialog.Id), TimeSpan.FromSeconds(mrd.TaskStartTimeoutSeconds), Timeout.InfiniteTimeSpan);
         _lifeTimers[dialog.Id] = RegisterTimer(_ => LifetimeExceededAsync(dialog.Id), TimeSpan.FromSeconds(mrd.MaxTaskDurationSeconds), Timeout.InfiniteTimeSpan);
-        TaskServices.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Offers = l.Offers + 1 }) with
+        TaskServices.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Offers = l.Offers + 1, FirstOfferedAt = l.FirstOfferedAt ?? now }) with
         {
             Status = ContactStatus.Reserved,
             StatusReason = ContactReasons.ExternallyRouted,

@@ -6,7 +6,7 @@ using MrdSimulator.Domain.Tasks;
 namespace MrdSimulator.Grains.Tasks;
 
 /// <summary>One CCE task of a contact: the first submission, or a resubmission after a transfer.</summary>
-public sealed record TaskLeg(string TaskId, int MrdId, TaskOutcome Outcome, DateTime EnqueuedAt, int Offers = 0, int Ronas = 0, DateTime? EndedAt = null);
+public sealed record TaskLeg(string TaskId, int MrdId, TaskOutcome Outcome, DateTime EnqueuedAt, int Offers = 0, int Ronas = 0, DateTime? EndedAt = null, DateTime? FirstOfferedAt = null);
 
 /// <summary>A CCP task contact as the poll URL shows it, with the ledger of the CCE tasks it went through.</summary>
 public sealed record ContactRecord(
