@@ -26,6 +26,7 @@ public static class SimulatorEndpoints
         finesse.MapUserApi();
         finesse.MapDialogApi();
         app.MapCcpTaskApi();
+        app.MapCapacityApi();
         app.MapNotificationStreamApi();
 
         // Unknown Finesse resources answer like Finesse: 404 with an ApiErrors body.

@@ -15,6 +15,7 @@ namespace MrdSimulator.Grains;
 public sealed class Silo : IAsyncDisposable
 {
     private readonly GrainTable<MediaGrainKey, MediaGrain> _media;
+    private int _disposed;
 
     public Silo(SimulatorDirectory directory, GrainRuntimeOptions? options = null, TimeProvider? time = null, IGrainStorage<MediaGrainKey, MediaState>? mediaStorage = null)
     {
@@ -59,6 +60,12 @@ public sealed class Silo : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The host stops the silo and the container disposes it too: the second call must be harmless.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await Runtime.DisposeAsync().ConfigureAwait(false);
         Hub.Dispose();
     }
