@@ -3,11 +3,12 @@ using MrdSimulator.Domain.Errors;
 using MrdSimulator.Gateway;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
+using MrdSimulator.Gateway.Tasks;
 
 SimulatorOptions options;
 SimulatorDirectory directory;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
-builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.ToDictionary());
+builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.Concat(MrdSimulator.Gateway.Tasks.TaskSetup.SwitchMappings).ToDictionary());
 try
 {
     options = SimulatorSetup.ReadOptions(builder.Configuration);
@@ -33,6 +34,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddSimulator(options, directory);
+builder.Services.AddTaskSimulation(builder.Configuration);
 
 var app = builder.Build();
 app.MapSimulator();

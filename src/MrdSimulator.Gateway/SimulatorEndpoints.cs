@@ -1,10 +1,12 @@
 using MrdSimulator.Domain.Errors;
+using MrdSimulator.Gateway.Dialogs;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Media;
 using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Gateway.Tasks;
 using MrdSimulator.Gateway.Users;
 using MrdSimulator.Gateway.Xmpp;
 
@@ -25,6 +27,9 @@ public static class SimulatorEndpoints
         finesse.MapSystemInfoApi();
         finesse.MapMediaApi();
         finesse.MapUserApi();
+        finesse.MapDialogApi();
+        app.MapCcpTaskApi();
+        app.MapCapacityApi();
         app.MapNotificationStreamApi();
         app.MapXmppApi();
 

@@ -14,8 +14,11 @@ public sealed class GrainRuntimeMetrics : IDisposable
     private readonly Counter<long> _failures;
     private readonly Histogram<double> _turnDuration;
     private readonly List<Func<int>> _activationSources = [];
+    private readonly object _idleGate = new();
     private long _rejectedTotal;
     private long _queued;
+    private long _inFlight;
+    private int _idleWaiters;
 
     public GrainRuntimeMetrics()
     {
@@ -49,7 +52,51 @@ public sealed class GrainRuntimeMetrics : IDisposable
         }
     }
 
+    /// <summary>Grain calls entered (running or queued) and not yet finished, across every table.</summary>
+    public long InFlight => Interlocked.Read(ref _inFlight);
+
+    /// <summary>
+    /// Blocks until no grain call is running or queued. With a simulated clock this is the moment every
+    /// consequence of the last timer has happened, so the clock may move on deterministically.
+    /// </summary>
+    public void WaitForQuiescence()
+    {
+        var spin = default(SpinWait);
+        while (Interlocked.Read(ref _inFlight) != 0)
+        {
+            if (!spin.NextSpinWillYield)
+            {
+                spin.SpinOnce();
+                continue;
+            }
+
+            Interlocked.Increment(ref _idleWaiters);
+            lock (_idleGate)
+            {
+                while (Interlocked.Read(ref _inFlight) != 0)
+                {
+                    Monitor.Wait(_idleGate, 1);
+                }
+            }
+
+            Interlocked.Decrement(ref _idleWaiters);
+        }
+    }
+
     public void Dispose() => _meter.Dispose();
+
+    internal void WorkEntered() => Interlocked.Increment(ref _inFlight);
+
+    internal void WorkExited()
+    {
+        if (Interlocked.Decrement(ref _inFlight) == 0 && Volatile.Read(ref _idleWaiters) > 0)
+        {
+            lock (_idleGate)
+            {
+                Monitor.PulseAll(_idleGate);
+            }
+        }
+    }
 
     internal void TrackActivations(Func<int> source)
     {

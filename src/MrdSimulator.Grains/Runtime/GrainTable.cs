@@ -64,6 +64,23 @@ public sealed class GrainTable<TKey, TGrain>
         }
     }
 
+    /// <summary>
+    /// Fire-and-forget: queues <paramref name="call"/> as a turn of the key's grain and returns without
+    /// waiting. Posts from one caller keep their order; they are never refused for a full mailbox, because
+    /// they carry work (tasks) that must not be lost. The returned task completes with the turn.
+    /// </summary>
+    public Task<TResult> Post<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
+    {
+        while (true)
+        {
+            var activation = _activations.GetOrAdd(key, static (k, table) => new GrainActivation<TKey, TGrain>(table, k), this);
+            if (activation.TryPost(call, out var result))
+            {
+                return result;
+            }
+        }
+    }
+
     public bool IsActive(TKey key) => _activations.ContainsKey(key);
 
     /// <summary>Calls waiting in the mailbox of the key's activation (0 when not active).</summary>
