@@ -6,7 +6,10 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   curl
-  wrk
+  wrk                # benchmark scripts
+  chromium           # headless browser for the dashboard and load-report tests (driven by Playwright)
+  prometheus         # promtool check metrics, and a real Prometheus scraping /metrics
+  python3-slixmpp    # a real XMPP client over TCP (conformance tests)
 )
 
 missing=()
