@@ -12,6 +12,8 @@ apt_packages=(
   python3-slixmpp    # a real XMPP client over TCP (conformance tests)
 )
 
+command -v npm >/dev/null || apt_packages+=(nodejs npm)
+
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
