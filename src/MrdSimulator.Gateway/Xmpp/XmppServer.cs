@@ -20,6 +20,7 @@ public sealed class XmppServer : IHostedService, IDisposable
     public const string MeterName = "MrdSimulator.Xmpp";
 
     private readonly ConcurrentDictionary<long, XmppSession> _sessions = new();
+    private readonly ConcurrentDictionary<string, long> _authentications = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, XmppSession> _bound = new(StringComparer.Ordinal);
     private readonly ILogger<XmppServer> _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -176,7 +177,10 @@ public sealed class XmppServer : IHostedService, IDisposable
         _logger.LogWarning("XMPP session closed: outbound queue full (slow consumer)");
     }
 
-    internal void CountRejected() => Interlocked.Increment(ref _rejected);
+    /// <summary>Successful SASL authentications by mechanism (which mechanism real clients chose).</summary>
+    public long Authentications(string mechanism) => _authentications.TryGetValue(mechanism, out var count) ? count : 0;
+
+    internal void CountAuthentication(string mechanism) => _authentications.AddOrUpdate(mechanism, 1, static (_, n) => n + 1);
 
     private async Task AcceptLoopAsync(Socket listener)
     {
