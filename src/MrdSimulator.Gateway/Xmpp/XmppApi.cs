@@ -7,6 +7,8 @@ public static class XmppApi
     {
         services.AddSingleton<XmppServer>();
         services.AddHostedService(sp => sp.GetRequiredService<XmppServer>());
+        services.AddSingleton<BoshSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<BoshSessions>());
         return services;
     }
 
@@ -17,6 +19,7 @@ public static class XmppApi
         // Finesse documents /ws; Cisco's sample builds /ws/ (reference §8.1). Routing ignores a trailing slash,
         // so this one route serves both.
         app.Map("/ws", XmppWebSocketEndpoint.HandleAsync);
+        app.Map("/http-bind", XmppBoshEndpoint.HandleAsync);
         return app;
     }
 }
