@@ -82,7 +82,21 @@ public sealed class XmppServer : IHostedService, IDisposable
         {
             var address = IPAddress.Parse(Options.BindAddress);
             var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            listener.Bind(new IPEndPoint(address, Options.Port));
+            try
+            {
+                listener.Bind(new IPEndPoint(address, Options.Port));
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // Several simulators on one machine (parallel test hosts) must not stop each other from starting:
+                // the REST side, WebSocket and BOSH still work; only XMPP over TCP is off for this one.
+                listener.Dispose();
+                _logger.LogWarning("XMPP over TCP is off: {Address}:{Port} is in use (use --xmpp-port 0 for a free port)", address, Options.Port);
+                Console.WriteLine($"XMPP over TCP is off: {address}:{Options.Port} is in use");
+                _sweepLoop = SweepLoopAsync();
+                return Task.CompletedTask;
+            }
+
             listener.Listen(1024);
             _listener = listener;
             TcpEndPoint = (IPEndPoint)listener.LocalEndPoint!;
