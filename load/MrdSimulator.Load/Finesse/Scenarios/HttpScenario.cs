@@ -49,6 +49,10 @@ public sealed class HttpScenario(string name, HttpClient client, HttpScenarioOpt
         {
             throw new TargetUnreachableException($"cannot reach {client.BaseAddress}: {ex.InnerException?.Message ?? ex.Message}");
         }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TargetUnreachableException($"cannot reach {client.BaseAddress}: no answer within {client.Timeout.TotalSeconds:0.#} s");
+        }
     }
 
     public IVirtualUser CreateVirtualUser(int index) => new User(this);
