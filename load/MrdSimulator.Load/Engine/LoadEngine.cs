@@ -158,6 +158,7 @@ public sealed class LoadEngine
             // Run.
             if (!control.Stopping.IsCancellationRequested)
             {
+                _hooks?.ResetAfterWarmUp(); // what init (and warm-up) sent is not part of the measured run
                 var total = groups.Count == 0 ? TimeSpan.Zero : groups.Max(g => g.Duration);
                 _observer?.OnPhase("run", string.Join("; ", groups.SelectMany(g => g.Load).Select(l => l.Describe())));
                 var runStart = Stopwatch.GetTimestamp();
