@@ -188,7 +188,10 @@ public static class ScenarioFileLoader
             var list = new List<Threshold>();
             foreach (var item in ts.Children)
             {
-                var text = r.String(item, "thresholds");
+                // "- step: p99 < 50ms" is a one-entry mapping in YAML; read it as the scoped rule it was meant to be.
+                var text = item is YamlMappingNode { Children.Count: 1 } scoped
+                    ? $"{r.String(scoped.Children.First().Key, "thresholds")}: {r.String(scoped.Children.First().Value, "thresholds")}"
+                    : r.String(item, "thresholds");
                 try
                 {
                     list.Add(ThresholdParser.Parse(text));
