@@ -52,7 +52,7 @@ public sealed class EngineTests : IAsyncLifetime
 
     private async Task<RunResult> RunAsync(string load, bool correction = true, int maxUsers = 10_000, long maxFail = 0, TimeSpan? warmUp = null, params (string Path, double Weight)[] paths)
     {
-        using var client = HttpStep.CreateClient(_url, 256, TimeSpan.FromSeconds(10));
+        using var client = new HttpTarget(_url, 256, TimeSpan.FromSeconds(10));
         if (paths.Length == 0)
         {
             paths = [("/x", 1)];
@@ -192,7 +192,7 @@ public sealed class EngineTests : IAsyncLifetime
     public async Task TimeoutsAreADistinctStatus()
     {
         _delayMs = 1500;
-        using var client = HttpStep.CreateClient(_url, 16, TimeSpan.FromMilliseconds(200));
+        using var client = new HttpTarget(_url, 16, TimeSpan.FromMilliseconds(200));
         var scenario = new HttpScenario("t", client, new HttpScenarioOptions { Path = "/x" });
         var result = await new LoadEngine(new EngineOptions { MaxFailCount = 0 })
             .RunAsync([new ScenarioGroup([new WeightedScenario(scenario, 1)], LoadSimulationParser.ParseList("inject 10/s 1s"), TimeSpan.Zero)]);

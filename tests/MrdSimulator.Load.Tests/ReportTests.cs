@@ -35,7 +35,7 @@ public sealed class ReportFixture : IAsyncLifetime
         }));
         await using (app)
         {
-            using var client = HttpStep.CreateClient(url, 64, TimeSpan.FromSeconds(5));
+            using var client = new HttpTarget(url, 64, TimeSpan.FromSeconds(5));
             var scenario = new HttpScenario("raw", client, new HttpScenarioOptions { Path = "/finesse/api/User/1000/Media/5000", Body = "<Media><state>READY</state></Media>" });
             var engine = new LoadEngine(new EngineOptions
             {

@@ -237,7 +237,8 @@ public sealed class LoadEngine
     private static void EnsureThreadPoolHeadroom()
     {
         ThreadPool.GetMinThreads(out var worker, out var io);
-        var wanted = Math.Max(worker, Environment.ProcessorCount * 16);
+        var factor = int.TryParse(Environment.GetEnvironmentVariable("MRDLOAD_MIN_THREADS_PER_CORE"), out var f) ? f : 16;
+        var wanted = Math.Max(worker, Environment.ProcessorCount * factor);
         if (wanted > worker)
         {
             ThreadPool.SetMinThreads(wanted, Math.Max(io, wanted));

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using MrdSimulator.Load.Engine;
 using MrdSimulator.Load.Stats;
 
@@ -34,7 +33,7 @@ public sealed class FinesseTarget : IAsyncDisposable
     public FinesseTarget(FinesseOptions options, INotificationSource? source = null)
     {
         Options = options;
-        Http = HttpStep.CreateClient(options.BaseUrl, options.MaxConnections, options.RequestTimeout);
+        Http = new HttpTarget(options.BaseUrl, options.MaxConnections, options.RequestTimeout);
         Correlator = new Correlator(options.NotificationTimeout, "mrdload-" + Guid.NewGuid().ToString("N")[..8] + "-");
         Notifications = source ?? (options.Notifications == "none" ? null : new SseNotificationSource(options.BaseUrl, Correlator, options.NotificationPath));
         Bodies = new MediaBodies(options.MaxDialogLimit);
@@ -43,7 +42,7 @@ public sealed class FinesseTarget : IAsyncDisposable
 
     public FinesseOptions Options { get; }
 
-    public HttpClient Http { get; }
+    public HttpTarget Http { get; }
 
     public Correlator Correlator { get; }
 
@@ -58,25 +57,7 @@ public sealed class FinesseTarget : IAsyncDisposable
     /// <summary>Checks once that the target answers at all; throws a clear message when it does not.</summary>
     public Task EnsureReachableAsync() => _probe.Value;
 
-    private async Task ProbeAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(TimeSpan.FromSeconds(5));
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
-            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        }
-        catch (HttpRequestException ex)
-        {
-            var reason = ex.InnerException is SocketException se ? se.Message : ex.Message;
-            throw new TargetUnreachableException($"cannot reach {Options.BaseUrl}: {reason}");
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TargetUnreachableException($"cannot reach {Options.BaseUrl}: no answer within 5 s");
-        }
-    }
+    private Task ProbeAsync(CancellationToken cancellationToken) => Http.ProbeAsync(cancellationToken);
 
     public AgentMedia Media(string agentId, int mrdId) => new(
         agentId,
@@ -157,8 +138,6 @@ public sealed class FinesseTarget : IAsyncDisposable
         Http.Dispose();
     }
 }
-
-public sealed class TargetUnreachableException(string message) : Exception(message);
 
 /// <summary>Records steps that must not appear in the report (clean-up traffic).</summary>
 internal static class Untimed
