@@ -15,10 +15,15 @@ public sealed class HttpTarget : IDisposable
 {
     private readonly ConcurrentBag<CancellationTokenSource> _timeouts = [];
 
-    public HttpTarget(Uri baseUrl, int maxConnections, TimeSpan requestTimeout)
+    public HttpTarget(Uri baseUrl, int maxConnections, TimeSpan requestTimeout, bool lean = true)
     {
         BaseUrl = baseUrl;
         RequestTimeout = requestTimeout;
+        if (lean && baseUrl.Scheme == Uri.UriSchemeHttp)
+        {
+            Raw = new RawHttpClient(baseUrl, maxConnections);
+        }
+
         var handler = new SocketsHttpHandler
         {
             MaxConnectionsPerServer = maxConnections,
@@ -38,6 +43,9 @@ public sealed class HttpTarget : IDisposable
     public TimeSpan RequestTimeout { get; }
 
     internal HttpMessageInvoker Invoker { get; }
+
+    /// <summary>The lean HTTP/1.1 client (plain http); null = everything goes through SocketsHttpHandler.</summary>
+    internal RawHttpClient? Raw { get; }
 
     public Uri Resolve(string path) => new(BaseUrl, path);
 
@@ -87,6 +95,7 @@ public sealed class HttpTarget : IDisposable
 
     public void Dispose()
     {
+        Raw?.Dispose();
         Invoker.Dispose();
         while (_timeouts.TryTake(out var cts))
         {
@@ -138,6 +147,43 @@ public static class HttpStep
         }
 
         step.Record(status == expectedStatus, status, Stopwatch.GetTimestamp() - startTicks, bytesSent, received);
+        return status;
+    }
+
+    /// <summary>Same as the other overload, through the lean HTTP/1.1 client.</summary>
+    internal static async ValueTask<int> SendAsync(
+        HttpTarget target, RawHttpClient.Request request, StepRecorder step, long startTicks, int expectedStatus, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        int status;
+        long received = 0;
+        var timeout = target.RentTimeout();
+        try
+        {
+            (status, received) = await target.Raw!.SendAsync(request, timeout.Token);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            status = StatusCodes.Timeout;
+        }
+        catch (SocketException)
+        {
+            status = StatusCodes.ConnectionError;
+        }
+        catch (IOException)
+        {
+            status = StatusCodes.ConnectionError;
+        }
+        catch (Exception)
+        {
+            status = StatusCodes.Exception;
+        }
+        finally
+        {
+            target.ReturnTimeout(timeout);
+        }
+
+        step.Record(status == expectedStatus, status, Stopwatch.GetTimestamp() - startTicks, request.Body.Length, received);
         return status;
     }
 

@@ -31,6 +31,7 @@ public sealed class HttpScenario(string name, HttpTarget target, HttpScenarioOpt
     private readonly AuthenticationHeaderValue? _auth = options.BasicAuth is null
         ? null
         : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(options.BasicAuth)));
+    private readonly string? _authText = options.BasicAuth is null ? null : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(options.BasicAuth));
     private StepRecorder _step = null!;
 
     public string Name { get; } = name;
@@ -52,6 +53,13 @@ public sealed class HttpScenario(string name, HttpTarget target, HttpScenarioOpt
         public async ValueTask RunIterationAsync(IterationContext ctx)
         {
             var start = ctx.NextStepStart();
+            if (s.Target.Raw is not null)
+            {
+                await HttpStep.SendAsync(
+                    s.Target, new RawHttpClient.Request(s._method.Method, s._uri.PathAndQuery, s._authText, null, s._body ?? default(ReadOnlyMemory<byte>), s.ContentType), s._step, start, s.ExpectStatus, ctx.CancellationToken);
+                return;
+            }
+
             using var request = new HttpRequestMessage(s._method, s._uri);
             if (s._body is not null)
             {
@@ -71,4 +79,6 @@ public sealed class HttpScenario(string name, HttpTarget target, HttpScenarioOpt
     internal HttpTarget Target => target;
 
     internal int ExpectStatus => options.ExpectStatus;
+
+    internal string ContentType => options.ContentType;
 }
