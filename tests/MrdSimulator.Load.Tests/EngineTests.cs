@@ -22,6 +22,7 @@ public sealed class EngineTests : IAsyncLifetime
     private WebApplication _app = null!;
     private Uri _url = null!;
     private int _delayMs;
+    private bool _lean = true;
     private int _status = 202;
     private int _concurrent;
     private int _maxConcurrent;
@@ -57,7 +58,7 @@ public sealed class EngineTests : IAsyncLifetime
 
     private async Task<RunResult> RunAsync(string load, bool correction = true, int maxUsers = 10_000, long maxFail = 0, TimeSpan? warmUp = null, params (string Path, double Weight)[] paths)
     {
-        using var client = new HttpTarget(_url, 256, TimeSpan.FromSeconds(10));
+        using var client = new HttpTarget(_url, 256, TimeSpan.FromSeconds(10), _lean);
         if (paths.Length == 0)
         {
             paths = [("/x", 1)];
@@ -180,10 +181,13 @@ public sealed class EngineTests : IAsyncLifetime
         Assert.Equal(500, Assert.Single(step.StatusCodes).Code);
     }
 
-    [Fact]
-    public async Task RecordsStatusCodesAndBytes()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RecordsStatusCodesAndBytes(bool lean)
     {
         _status = 404;
+        _lean = lean;
         var result = await RunAsync("inject 50/s 1s");
         var step = Assert.Single(result.Steps, s => s.Step == "request");
         Assert.Equal(50, step.Fail);

@@ -22,10 +22,11 @@ public sealed class FinesseScenarioTests
         }
     }
 
-    private static async Task<RunResult> RunAsync(FakeFinesse fake, ScenarioSpec scenario, string load, string password = "password", long maxFail = 0)
+    private static async Task<RunResult> RunAsync(FakeFinesse fake, ScenarioSpec scenario, string load, string password = "password", long maxFail = 0, string httpClient = "lean")
     {
         var spec = new RunSpec
         {
+            HttpClient = httpClient,
             BaseUrl = fake.BaseUrl.ToString(),
             Password = password,
             NotificationTimeout = TimeSpan.FromMilliseconds(400),
@@ -42,11 +43,13 @@ public sealed class FinesseScenarioTests
 
     private static StepSummary Step(RunResult r, string name) => Assert.Single(r.Steps, s => s.Step == name);
 
-    [Fact]
-    public async Task AgentShiftAgainstACorrectServerHasNoNotificationProblems()
+    [Theory]
+    [InlineData("lean")]
+    [InlineData("sockets")]
+    public async Task AgentShiftAgainstACorrectServerHasNoNotificationProblems(string httpClient)
     {
         await using var fake = await FakeFinesse.StartAsync();
-        var result = await RunAsync(fake, new ScenarioSpec { Name = "shift", Type = "agent-shift", Agents = "1000-1004", Mrds = [5000, 5001], Cycles = 2 }, "keep-constant 5 1500ms");
+        var result = await RunAsync(fake, new ScenarioSpec { Name = "shift", Type = "agent-shift", Agents = "1000-1004", Mrds = [5000, 5001], Cycles = 2 }, "keep-constant 5 1500ms", httpClient: httpClient);
         var n = result.Notifications;
         Assert.Equal((0L, 0L, 0L, 0L, 0L, 0L), (n.Lost, n.Duplicated, n.OutOfOrder, n.Contradicting, n.Unexpected, n.Late));
         Assert.True(n.Received > 50, $"received {n.Received}");

@@ -68,12 +68,13 @@ public static class RunBuilder
                 MaxConnections = spec.MaxConnections,
                 Notifications = spec.Notifications,
                 NotificationPath = spec.NotificationPath,
+                LeanHttp = spec.HttpClient == "lean",
             });
         }
 
         if (spec.Scenarios.Any(s => s.Type == "http"))
         {
-            plain = new HttpTarget(baseUrl, spec.MaxConnections, spec.RequestTimeout);
+            plain = new HttpTarget(baseUrl, spec.MaxConnections, spec.RequestTimeout, spec.HttpClient == "lean");
         }
 
         var groups = new List<ScenarioGroup>();

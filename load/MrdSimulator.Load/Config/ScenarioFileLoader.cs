@@ -16,7 +16,7 @@ public static class ScenarioFileLoader
 
     private static readonly string[] TopFields = ["name", "target", "settings", "load", "warmUp", "scenarios", "thresholds"];
     private static readonly string[] TargetFields =
-        ["baseUrl", "password", "notifications", "notificationPath", "notificationTimeout", "requestTimeout", "maxConnections"];
+        ["baseUrl", "password", "notifications", "notificationPath", "notificationTimeout", "requestTimeout", "maxConnections", "httpClient"];
     private static readonly string[] SettingsFields =
         ["reportFolder", "reportFormats", "reportInterval", "maxFailCount", "coordinatedOmissionCorrection", "arrival", "seed", "drainTimeout"];
     private static readonly string[] ScenarioFields =
@@ -91,6 +91,11 @@ public static class ScenarioFileLoader
             if (t.TryGet("requestTimeout", out n))
             {
                 spec = spec with { RequestTimeout = r.Duration(n, "target.requestTimeout", positive: true) };
+            }
+
+            if (t.TryGet("httpClient", out n))
+            {
+                spec = spec with { HttpClient = r.OneOf(n, "target.httpClient", ["lean", "sockets"]) };
             }
 
             if (t.TryGet("maxConnections", out n))

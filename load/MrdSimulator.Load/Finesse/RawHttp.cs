@@ -137,11 +137,12 @@ internal sealed class RawHttpClient : IDisposable
             int headerEnd;
             while ((headerEnd = _read.AsSpan(_start, _end - _start).IndexOf(HeaderEnd)) < 0)
             {
-                await FillAsync(ct);
-                if (_end == _read.Length && _start == 0)
+                if (_end == _read.Length)
                 {
                     throw new IOException("response headers larger than 16 KB");
                 }
+
+                await FillAsync(ct);
             }
 
             var headers = _read.AsSpan(_start, headerEnd);
@@ -348,6 +349,10 @@ internal sealed class RawHttpClient : IDisposable
                     Array.Copy(_read, _start, _read, 0, _end - _start);
                     _end -= _start;
                     _start = 0;
+                }
+                else if (_end == _read.Length)
+                {
+                    throw new IOException("chunk header line longer than 16 KB");
                 }
 
                 await FillAsync(ct);
