@@ -22,14 +22,14 @@ public sealed class FinesseScenarioTests
         }
     }
 
-    private static async Task<RunResult> RunAsync(FakeFinesse fake, ScenarioSpec scenario, string load, string password = "password", long maxFail = 0, string httpClient = "lean")
+    private static async Task<RunResult> RunAsync(FakeFinesse fake, ScenarioSpec scenario, string load, string password = "password", long maxFail = 0, string httpClient = "lean", int timeoutMs = 400)
     {
         var spec = new RunSpec
         {
             HttpClient = httpClient,
             BaseUrl = fake.BaseUrl.ToString(),
             Password = password,
-            NotificationTimeout = TimeSpan.FromMilliseconds(400),
+            NotificationTimeout = TimeSpan.FromMilliseconds(timeoutMs),
             Scenarios = [scenario],
             Load = LoadSimulationParser.ParseList(load),
             ReportFormats = [],
@@ -74,12 +74,13 @@ public sealed class FinesseScenarioTests
     public async Task CorrelationCountsInjectedMissingNotifications()
     {
         await using var fake = await FakeFinesse.StartAsync(f => f.DropEvery = 7);
-        var result = await RunAsync(fake, new ScenarioSpec { Name = "storm", Type = "state-storm", Agents = "1000-1009", Mrds = [5000] }, "keep-constant 10 1500ms");
+        var result = await RunAsync(fake, new ScenarioSpec { Name = "storm", Type = "state-storm", Agents = "1000-1009", Mrds = [5000] }, "keep-constant 10 1500ms", timeoutMs: 1500);
         Assert.True(fake.Dropped > 0);
-        Assert.Equal(fake.Dropped, result.Notifications.Lost);
+        // On a busy machine a notification can also be merely late: it is then counted lost and late.
+        Assert.Equal(fake.Dropped, result.Notifications.Lost - result.Notifications.Late);
         Assert.Equal(0, result.Notifications.Duplicated);
         var lost = result.Steps.Sum(s => s.StatusCodes.Where(c => c.Code == StatusCodes.NotificationLost).Sum(c => c.Count));
-        Assert.Equal(fake.Dropped, lost);
+        Assert.Equal(result.Notifications.Lost, lost);
     }
 
     [Fact]
