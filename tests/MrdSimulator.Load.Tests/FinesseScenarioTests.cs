@@ -22,7 +22,7 @@ public sealed class FinesseScenarioTests
         }
     }
 
-    private static async Task<RunResult> RunAsync(FakeFinesse fake, ScenarioSpec scenario, string load, string password = "password", long maxFail = 0, string httpClient = "lean", int timeoutMs = 400)
+    private static async Task<RunResult> RunAsync(FakeFinesse fake, ScenarioSpec scenario, string load, string password = "password", long maxFail = 0, string httpClient = "lean", int timeoutMs = 1000)
     {
         var spec = new RunSpec
         {
