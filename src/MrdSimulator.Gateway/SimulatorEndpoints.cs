@@ -1,4 +1,5 @@
 using MrdSimulator.Domain.Errors;
+using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Media;
 using MrdSimulator.Gateway.Notifications;
@@ -16,6 +17,7 @@ public static class SimulatorEndpoints
         app.UseExceptionHandler(error => error.Run(context =>
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
 
+        app.UseChaos();
         app.UseMiddleware<FinesseAuthMiddleware>();
 
         var finesse = app.MapGroup("/finesse/api").RequireFinesseUser();

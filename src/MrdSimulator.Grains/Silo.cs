@@ -23,7 +23,11 @@ public sealed class Silo : IAsyncDisposable
         MediaStorage = mediaStorage ?? new MemoryGrainStorage<MediaGrainKey, MediaState>();
         var services = new MediaGrainServices(directory, MediaStorage, Hub, Runtime.Time);
         _media = Runtime.CreateTable<MediaGrainKey, MediaGrain>(k => new MediaGrain(k, services));
+        MediaFaults = services.Faults;
     }
+
+    /// <summary>Where the chaos layer installs its Media faults.</summary>
+    public MediaFaultHook MediaFaults { get; }
 
     public SimulatorDirectory Directory { get; }
 

@@ -18,6 +18,10 @@ public static class SimulatorSetup
         ["--lockout-duration"] = "Simulator:LockoutDuration",
         ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
         ["--collection-age"] = "Simulator:CollectionAge",
+        ["--admin-token"] = "Chaos:AdminToken",
+        ["--admin-allow-remote"] = "Chaos:AdminAllowRemote",
+        ["--chaos-plan"] = "Chaos:PlanFile",
+        ["--chaos-seed"] = "Chaos:Seed",
     };
 
     public static SimulatorOptions ReadOptions(IConfiguration configuration)

@@ -13,9 +13,13 @@ public sealed record MediaGrainServices(
     SimulatorDirectory Directory,
     IGrainStorage<MediaGrainKey, MediaState> Storage,
     NotificationHub Hub,
-    TimeProvider Time);
+    TimeProvider Time)
+{
+    /// <summary>Where the chaos layer plugs in (back-end errors, signed-in census).</summary>
+    public MediaFaultHook Faults { get; init; } = new();
+}
 
-public sealed class MediaGrain(MediaGrainKey key, MediaGrainServices services) : Grain, IMediaGrain
+public sealed partial class MediaGrain(MediaGrainKey key, MediaGrainServices services) : Grain, IMediaGrain
 {
     private readonly PersistentState<MediaGrainKey, MediaState> _state = new(key, services.Storage, MediaState.Initial);
 
@@ -28,6 +32,11 @@ public sealed class MediaGrain(MediaGrainKey key, MediaGrainServices services) :
     {
         var user = services.Directory.FindUser(key.UserId) ?? throw new InvalidOperationException($"Unknown user {key.UserId}");
         var mrd = services.Directory.FindMrd(key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {key.MrdId}");
+        if (RefusedByFault(request, requestId, mrd) is { } refused)
+        {
+            return refused;
+        }
+
         var context = new MediaContext(mrd, user.IsAssignedTo(mrd.Id), services.Time.GetUtcNow().UtcDateTime);
         var outcome = MediaStateMachine.Apply(_state.State, request, context);
         await SaveAsync(outcome.State).ConfigureAwait(false);
@@ -63,6 +72,8 @@ public sealed class MediaGrain(MediaGrainKey key, MediaGrainServices services) :
             _state.State = previous;
             throw;
         }
+
+        services.Faults.Current?.StateChanged(key, previous, next);
     }
 
     private void PublishMedia(string? requestId, MediaRoutingDomain mrd, MediaState state) =>
