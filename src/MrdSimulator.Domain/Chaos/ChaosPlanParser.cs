@@ -69,7 +69,7 @@ public static class ChaosPlanParser
         return root switch
         {
             YamlMappingNode m when m.Children.ContainsKey("faults") => ReadWrapped(r, m, defaultId),
-            YamlMappingNode m => [ReadFault(r, m, "(fault)", defaultId(0))],
+            YamlMappingNode m => [ReadFault(r, m, "(fault)", () => defaultId(0))],
             YamlSequenceNode => ReadFaults(r, root, "faults", defaultId),
             _ => throw r.Error(root, "(root)", "expected a fault, a list of faults or { faults: [...] }"),
         };
@@ -127,7 +127,8 @@ public static class ChaosPlanParser
         var lines = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < seq.Children.Count; i++)
         {
-            var fault = ReadFault(r, seq.Children[i], $"{path}[{i}]", defaultId(i));
+            var index = i;
+            var fault = ReadFault(r, seq.Children[i], $"{path}[{i}]", () => defaultId(index));
             if (!lines.TryAdd(fault.Id, fault.Line))
             {
                 throw r.Error(seq.Children[i], $"{path}[{i}].id", $"duplicate id '{fault.Id}' (first on line {lines[fault.Id]})");
@@ -157,7 +158,7 @@ public static class ChaosPlanParser
         }
     }
 
-    private static FaultSpec ReadFault(Reader r, YamlNode node, string path, string defaultId)
+    private static FaultSpec ReadFault(Reader r, YamlNode node, string path, Func<string> defaultId)
     {
         var map = node as YamlMappingNode ?? throw r.Error(node, path, "expected a mapping with kind");
         var kindText = r.OptionalString(map, path, "kind") ?? throw r.Error(map, $"{path}.kind", "required");
@@ -167,7 +168,7 @@ public static class ChaosPlanParser
         }
 
         r.OnlyKeys(map, path, [.. CommonKeys, .. KindKeys(kind)]);
-        var id = r.OptionalString(map, path, "id") ?? defaultId;
+        var id = r.OptionalString(map, path, "id") ?? defaultId();
         if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
             throw r.Error(map.Children.TryGetValue("id", out var idNode) ? idNode : map, $"{path}.id", $"'{id}' must be 1-64 letters, digits, '-', '_' or '.'");
