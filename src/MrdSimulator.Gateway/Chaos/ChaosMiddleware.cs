@@ -29,7 +29,7 @@ public sealed class ChaosMiddleware(RequestDelegate next, ChaosEngine engine, Se
         var userId = UserOf(context);
         if (engine.HasRestFaults)
         {
-            var decision = engine.DecideRest(userId, MrdOf(context.Request.Path), metadata!.GetMetadata<AllowWhenOutOfServiceAttribute>() is not null, taskApi);
+            var decision = engine.DecideRest(userId, MrdOf(context.Request.Path), metadata?.GetMetadata<AllowWhenOutOfServiceAttribute>() is not null, taskApi);
             if (decision.Delay > TimeSpan.Zero)
             {
                 try
