@@ -10,7 +10,7 @@ connections=${2:-64}
 agents=1000
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install -y wrk)" >&2; exit 1; }
 
-dotnet build -c Release -v q --nologo BareKestrel >/dev/null
+dotnet build -c Release -v q --nologo BareServer >/dev/null
 dotnet build -c Release -v q --nologo "$root/src/MrdSimulator.Gateway" >/dev/null
 
 pids=()
@@ -25,7 +25,7 @@ run_wrk() {
   AGENTS=$agents wrk -t1 -c"$connections" -d"${duration}s" --latency -s state-changes.lua "$2" | tee "$out/$1.txt"
 }
 
-dotnet BareKestrel/bin/Release/net10.0/BareKestrel.dll --urls http://127.0.0.1:5091 >/dev/null 2>&1 & pids+=($!)
+dotnet BareServer/bin/Release/net10.0/bareserver.dll --urls http://127.0.0.1:5091 >/dev/null 2>&1 & pids+=($!)
 dotnet "$root/src/MrdSimulator.Gateway/bin/Release/net10.0/MrdSimulator.Gateway.dll" --urls http://127.0.0.1:5092 >/dev/null 2>&1 & pids+=($!)
 wait_for http://127.0.0.1:5091/
 wait_for http://127.0.0.1:5092/

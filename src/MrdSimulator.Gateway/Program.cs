@@ -4,12 +4,13 @@ using MrdSimulator.Gateway;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
+using MrdSimulator.Gateway.Tasks;
 
 SimulatorOptions options;
 SimulatorDirectory directory;
 ChaosOptions chaos;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
-builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.ToDictionary());
+builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.Concat(MrdSimulator.Gateway.Tasks.TaskSetup.SwitchMappings).ToDictionary());
 try
 {
     options = SimulatorSetup.ReadOptions(builder.Configuration);
@@ -36,6 +37,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddSimulator(options, directory);
+builder.Services.AddTaskSimulation(builder.Configuration);
 builder.Services.AddChaos(chaos);
 
 var app = builder.Build();

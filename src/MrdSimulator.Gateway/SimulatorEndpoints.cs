@@ -1,11 +1,15 @@
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Gateway.Chaos;
+using MrdSimulator.Gateway.Dialogs;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Media;
 using MrdSimulator.Gateway.Notifications;
+using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Gateway.Tasks;
 using MrdSimulator.Gateway.Users;
+using MrdSimulator.Gateway.Xmpp;
 
 namespace MrdSimulator.Gateway;
 
@@ -17,6 +21,7 @@ public static class SimulatorEndpoints
         app.UseExceptionHandler(error => error.Run(context =>
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
 
+        app.MapObservability();
         app.UseChaos();
         app.UseMiddleware<FinesseAuthMiddleware>();
 
@@ -24,7 +29,11 @@ public static class SimulatorEndpoints
         finesse.MapSystemInfoApi();
         finesse.MapMediaApi();
         finesse.MapUserApi();
+        finesse.MapDialogApi();
+        app.MapCcpTaskApi();
+        app.MapCapacityApi();
         app.MapNotificationStreamApi();
+        app.MapXmppApi();
 
         // Unknown Finesse resources answer like Finesse: 404 with an ApiErrors body.
         app.MapFallback("/finesse/{**path}", (HttpContext context) =>

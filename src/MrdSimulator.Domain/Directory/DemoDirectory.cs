@@ -25,6 +25,15 @@ public static class DemoDirectory
         new(2002, ReasonCodeCategory.Logout, 21, "Meeting", false, ["2"]),
     ];
 
+    public static readonly IReadOnlyList<ScriptSelector> ScriptSelectors =
+    [
+        new("Chat_SS", 5000, "Chat tasks"),
+        new("Email_SS", 5001, "Email tasks"),
+        new("Task_SS", 5002, "Generic tasks"),
+    ];
+
+    public static readonly IReadOnlyList<TaskFeed> Feeds = [new(100, "Cisco_Default_Task_Feed")];
+
     /// <summary>
     /// Agents 1000..(1000 + agents - 1) plus 1234 when not already in range, assigned to every non-voice
     /// MRD, spread over teams 1..4; and <paramref name="supervisors"/> supervisors 900, 901, ….
@@ -54,7 +63,7 @@ public static class DemoDirectory
             users.Add(new User(id, Password, UserRole.Supervisor, "Supervisor", id, TeamIds[team], TeamNames[team], mrdIds));
         }
 
-        return new SimulatorDirectory(users, Mrds, ReasonCodes);
+        return new SimulatorDirectory(users, Mrds, ReasonCodes, ScriptSelectors, Feeds);
     }
 
     // Shared strings keep a generated million-agent directory small: only the id is per user.

@@ -50,7 +50,7 @@ public static class DirectoryLoader
         }
 
         var reader = new NodeReader(fileName);
-        reader.OnlyKeys(root, "(root)", "mrds", "users", "reasonCodes");
+        reader.OnlyKeys(root, "(root)", "mrds", "users", "reasonCodes", "scriptSelectors", "feeds");
         var mrds = reader.List(root, "mrds", required: true).Select((n, i) => ReadMrd(reader, n, $"mrds[{i}]")).ToList();
         var users = reader.List(root, "users", required: true).Select((n, i) => (Node: n, User: ReadUser(reader, n, $"users[{i}]"))).ToList();
         var codes = reader.List(root, "reasonCodes", required: false).Select((n, i) => (Node: n, Code: ReadReasonCode(reader, n, $"reasonCodes[{i}]"))).ToList();
@@ -61,7 +61,26 @@ public static class DirectoryLoader
         RequireUnique(reader, codes.Select((c, i) => ($"{c.Code.Category}/{c.Code.Code}", c.Node, $"reasonCodes[{i}].code")));
         RequireUnique(reader, codes.Select((c, i) => ($"{c.Code.Category}/{c.Code.Label}", c.Node, $"reasonCodes[{i}].label")));
 
+        var selectors = reader.List(root, "scriptSelectors", required: false).Select((n, i) => (Node: n, Selector: ReadScriptSelector(reader, n, $"scriptSelectors[{i}]"))).ToList();
+        var feeds = reader.List(root, "feeds", required: false).Select((n, i) => (Node: n, Feed: ReadFeed(reader, n, $"feeds[{i}]"))).ToList();
+        RequireUnique(reader, selectors.Select((s, i) => (s.Selector.Name, s.Node, $"scriptSelectors[{i}].name")));
+        RequireUnique(reader, feeds.Select((f, i) => (f.Feed.Id.ToString(CultureInfo.InvariantCulture), f.Node, $"feeds[{i}].id")));
+
         var byId = mrds.ToDictionary(m => m.Id);
+        for (var i = 0; i < selectors.Count; i++)
+        {
+            var mrdId = selectors[i].Selector.MrdId;
+            if (!byId.TryGetValue(mrdId, out var mrd))
+            {
+                throw reader.Error(selectors[i].Node, $"scriptSelectors[{i}].mrd", $"MRD {mrdId} is not defined under mrds");
+            }
+
+            if (mrd.IsVoice)
+            {
+                throw reader.Error(selectors[i].Node, $"scriptSelectors[{i}].mrd", $"MRD {mrdId} is the voice MRD; tasks route only to non-voice MRDs");
+            }
+        }
+
         for (var i = 0; i < users.Count; i++)
         {
             foreach (var mrdId in users[i].User.MrdIds)
@@ -78,7 +97,7 @@ public static class DirectoryLoader
             }
         }
 
-        return new SimulatorDirectory(users.Select(u => u.User), mrds, codes.Select(c => c.Code));
+        return new SimulatorDirectory(users.Select(u => u.User), mrds, codes.Select(c => c.Code), selectors.Select(s => s.Selector), feeds.Select(f => f.Feed));
     }
 
     private static void RequireUnique(NodeReader reader, IEnumerable<(string Key, YamlNode Node, string Field)> keys)
@@ -96,7 +115,7 @@ public static class DirectoryLoader
     private static MediaRoutingDomain ReadMrd(NodeReader r, YamlNode node, string path)
     {
         var map = r.Mapping(node, path);
-        r.OnlyKeys(map, path, "id", "name", "description", "type", "interruptible", "taskStartTimeout", "taskLife", "maxTaskDuration");
+        r.OnlyKeys(map, path, "id", "name", "description", "type", "interruptible", "taskStartTimeout", "taskLife", "maxTaskDuration", "serviceLevelThreshold");
         var type = r.Enum(map, path, "type", "multichannel", ("voice", MrdType.Voice), ("multichannel", MrdType.Multichannel));
         return new MediaRoutingDomain(
             r.Int(map, path, "id", 1, int.MaxValue),
@@ -106,7 +125,28 @@ public static class DirectoryLoader
             r.Bool(map, path, "interruptible", false),
             r.OptionalInt(map, path, "taskStartTimeout", 1, 86_400) ?? 30,
             r.OptionalInt(map, path, "taskLife", 1, 31_536_000) ?? 1200,
-            r.OptionalInt(map, path, "maxTaskDuration", 1, 31_536_000) ?? 28800);
+            r.OptionalInt(map, path, "maxTaskDuration", 1, 31_536_000) ?? 28800,
+            r.OptionalInt(map, path, "serviceLevelThreshold", 1, 86_400) ?? 30);
+    }
+
+    private static ScriptSelector ReadScriptSelector(NodeReader r, YamlNode node, string path)
+    {
+        var map = r.Mapping(node, path);
+        r.OnlyKeys(map, path, "name", "mrd", "description");
+        var name = r.String(map, path, "name", maxLength: 32);
+        if (name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            throw r.Error(map, $"{path}.name", $"'{name}' must not contain spaces or control characters");
+        }
+
+        return new ScriptSelector(name, r.Int(map, path, "mrd", 1, int.MaxValue), r.OptionalString(map, path, "description"));
+    }
+
+    private static TaskFeed ReadFeed(NodeReader r, YamlNode node, string path)
+    {
+        var map = r.Mapping(node, path);
+        r.OnlyKeys(map, path, "id", "name");
+        return new TaskFeed(r.Int(map, path, "id", 1, int.MaxValue), r.OptionalString(map, path, "name") ?? string.Empty);
     }
 
     private static User ReadUser(NodeReader r, YamlNode node, string path)

@@ -8,7 +8,7 @@ public enum MrdType
 
 /// <summary>
 /// An MRD as CCE's config API describes it. Timer defaults are CCE's (taskLife 1200 s,
-/// taskStartTimeout 30 s, maxTaskDuration 28800 s).
+/// taskStartTimeout 30 s, maxTaskDuration 28800 s; serviceLevelThreshold example 30 s).
 /// </summary>
 public sealed record MediaRoutingDomain(
     int Id,
@@ -18,7 +18,8 @@ public sealed record MediaRoutingDomain(
     bool Interruptible,
     int TaskStartTimeoutSeconds = 30,
     int TaskLifeSeconds = 1200,
-    int MaxTaskDurationSeconds = 28800)
+    int MaxTaskDurationSeconds = 28800,
+    int ServiceLevelThresholdSeconds = 30)
 {
     public bool IsVoice => Type == MrdType.Voice;
 }

@@ -11,11 +11,15 @@ public sealed class SimulatorDirectory
     private readonly FrozenDictionary<string, User> _users;
     private readonly FrozenDictionary<int, MediaRoutingDomain> _mrds;
     private readonly FrozenDictionary<int, ReasonCode> _reasonCodes;
+    private readonly FrozenDictionary<string, ScriptSelector> _scriptSelectors;
+    private readonly FrozenDictionary<int, TaskFeed> _feeds;
 
     public SimulatorDirectory(
         IEnumerable<User> users,
         IEnumerable<MediaRoutingDomain> mrds,
-        IEnumerable<ReasonCode> reasonCodes)
+        IEnumerable<ReasonCode> reasonCodes,
+        IEnumerable<ScriptSelector>? scriptSelectors = null,
+        IEnumerable<TaskFeed>? feeds = null)
     {
         _users = users.ToFrozenDictionary(u => u.Id, StringComparer.Ordinal);
         Mrds = [.. mrds.OrderBy(m => m.Id)];
@@ -23,7 +27,25 @@ public sealed class SimulatorDirectory
         ReasonCodes = [.. reasonCodes.OrderBy(r => r.Id)];
         _reasonCodes = ReasonCodes.ToFrozenDictionary(r => r.Id);
         NonVoiceMrds = [.. Mrds.Where(m => !m.IsVoice)];
+        ScriptSelectors = [.. (scriptSelectors ?? []).OrderBy(s => s.Name, StringComparer.Ordinal)];
+        _scriptSelectors = ScriptSelectors.ToFrozenDictionary(s => s.Name, StringComparer.Ordinal);
+        Feeds = [.. (feeds ?? []).OrderBy(f => f.Id)];
+        _feeds = Feeds.ToFrozenDictionary(f => f.Id);
     }
+
+    /// <summary>Dialed numbers of routing type CCP, each feeding one non-voice MRD's queue.</summary>
+    public IReadOnlyList<ScriptSelector> ScriptSelectors { get; }
+
+    /// <summary>CCP task feeds that accept task requests.</summary>
+    public IReadOnlyList<TaskFeed> Feeds { get; }
+
+    /// <summary>Dialed numbers are matched exactly, as CCE matches a dialed-number string.</summary>
+    public ScriptSelector? FindScriptSelector(string name) => _scriptSelectors.GetValueOrDefault(name);
+
+    public TaskFeed? FindFeed(int id) => _feeds.GetValueOrDefault(id);
+
+    /// <summary>The first script selector of an MRD (used to resubmit a task to the same MRD).</summary>
+    public ScriptSelector? ScriptSelectorFor(int mrdId) => ScriptSelectors.FirstOrDefault(s => s.MrdId == mrdId);
 
     public IReadOnlyList<MediaRoutingDomain> Mrds { get; }
 

@@ -4,7 +4,7 @@ using MrdSimulator.Gateway.Configuration;
 
 namespace MrdSimulator.Gateway.Chaos;
 
-/// <summary>Settings of the chaos layer (section <c>Chaos</c>; switches <c>--admin-token</c>, <c>--admin-allow-remote</c>, <c>--chaos-plan</c>, <c>--chaos-seed</c>).</summary>
+/// <summary>Settings of the chaos layer (section <c>Chaos</c>; switches <c>--admin-token</c> (shared with /admin/capacity), <c>--admin-allow-remote</c>, <c>--chaos-plan</c>, <c>--chaos-seed</c>).</summary>
 public sealed record ChaosOptions
 {
     /// <summary>The bearer token of the admin API.</summary>
@@ -27,11 +27,13 @@ public sealed record ChaosOptions
     public static ChaosOptions Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Chaos");
-        var token = section["AdminToken"];
+        // One admin token for every /admin endpoint: --admin-token maps to Tasks:AdminToken (task simulation's /admin/capacity).
+        var token = section["AdminToken"] is { Length: > 0 } own ? own : configuration["Tasks:AdminToken"];
         var generated = string.IsNullOrEmpty(token);
         if (generated)
         {
             token = Base64Url(RandomNumberGenerator.GetBytes(24));
+            configuration["Tasks:AdminToken"] = token;
         }
         else if (token!.Length < MinTokenLength)
         {

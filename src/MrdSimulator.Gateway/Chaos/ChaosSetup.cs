@@ -26,7 +26,7 @@ public static class ChaosSetup
         {
             if (options.TokenGenerated)
             {
-                Console.WriteLine($"Admin token (Authorization: Bearer …): {options.AdminToken}");
+                Console.WriteLine($"Admin token for /admin/faults and /admin/chaos (Authorization: Bearer …): {options.AdminToken}");
             }
 
             if (options.Plan is { } plan)

@@ -29,4 +29,7 @@ public sealed record SimulatorOptions
     public TimeSpan CollectionAge { get; init; } = TimeSpan.FromMinutes(15);
 
     public TimeSpan CollectionQuantum { get; init; } = TimeSpan.FromMinutes(1);
+
+    public Observability.TelemetryMode Telemetry { get; init; } = Observability.TelemetryMode.On;
+    public Xmpp.XmppOptions Xmpp { get; init; } = new();
 }

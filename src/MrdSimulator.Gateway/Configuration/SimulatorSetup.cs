@@ -1,8 +1,10 @@
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Grains;
 using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Gateway.Xmpp;
 
 namespace MrdSimulator.Gateway.Configuration;
 
@@ -18,10 +20,13 @@ public static class SimulatorSetup
         ["--lockout-duration"] = "Simulator:LockoutDuration",
         ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
         ["--collection-age"] = "Simulator:CollectionAge",
-        ["--admin-token"] = "Chaos:AdminToken",
         ["--admin-allow-remote"] = "Chaos:AdminAllowRemote",
         ["--chaos-plan"] = "Chaos:PlanFile",
         ["--chaos-seed"] = "Chaos:Seed",
+        ["--telemetry"] = "Simulator:Telemetry",
+        ["--xmpp-port"] = "Simulator:Xmpp:Port",
+        ["--xmpp-max-connections"] = "Simulator:Xmpp:MaxConnections",
+        ["--xmpp-queue-capacity"] = "Simulator:Xmpp:QueueCapacity",
     };
 
     public static SimulatorOptions ReadOptions(IConfiguration configuration)
@@ -67,6 +72,8 @@ public static class SimulatorSetup
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
         services.AddHostedService<SiloLifetime>();
+        services.AddObservability(options);
+        services.AddXmpp();
         return services;
     }
 

@@ -25,6 +25,8 @@ public sealed partial class MediaGrain
             with { MaxDialogLimit = 0, InterruptAction = null, DialogLogoutAction = null };
         await SaveAsync(next).ConfigureAwait(false);
         PublishMedia(null, mrd, next);
+        // Tells the MRD's queue the agent can no longer take offers; live dialogs stay (the state after sign-in derives from them).
+        AfterTurn(mrd);
         return true;
     }
 

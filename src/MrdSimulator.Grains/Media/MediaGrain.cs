@@ -1,10 +1,13 @@
+using System.Collections.Immutable;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Media;
+using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
 using MrdSimulator.Grains.Notifications;
 using MrdSimulator.Grains.Runtime;
 using MrdSimulator.Grains.Storage;
+using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Grains.Media;
 
@@ -15,6 +18,11 @@ public sealed record MediaGrainServices(
     NotificationHub Hub,
     TimeProvider Time)
 {
+    /// <summary>Task routing; null runs the Media grain without tasks (sign-in and state only).</summary>
+    public TaskServices? Tasks { get; init; }
+
+    public IGrainStorage<MediaGrainKey, MediaTaskState> TaskStorage { get; init; } = new MemoryGrainStorage<MediaGrainKey, MediaTaskState>();
+
     /// <summary>Where the chaos layer plugs in (back-end errors, signed-in census).</summary>
     public MediaFaultHook Faults { get; init; } = new();
 }
@@ -23,8 +31,11 @@ public sealed partial class MediaGrain(MediaGrainKey key, MediaGrainServices ser
 {
     private readonly PersistentState<MediaGrainKey, MediaState> _state = new(key, services.Storage, MediaState.Initial);
 
-    public override async Task OnActivateAsync(CancellationToken cancellationToken) =>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
         await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
+        await ActivateTasksAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public ValueTask<MediaState> GetStateAsync() => ValueTask.FromResult(_state.State);
 
@@ -39,19 +50,24 @@ public sealed partial class MediaGrain(MediaGrainKey key, MediaGrainServices ser
 
         var context = new MediaContext(mrd, user.IsAssignedTo(mrd.Id), services.Time.GetUtcNow().UtcDateTime);
         var outcome = MediaStateMachine.Apply(_state.State, request, context);
-        await SaveAsync(outcome.State).ConfigureAwait(false);
+        var next = AfterMediaRequest(request, outcome, mrd, context.Now);
+        await SaveAsync(next).ConfigureAwait(false);
+        await SaveTasksAsync().ConfigureAwait(false);
 
         switch (outcome.Effect)
         {
             case MediaEffect.Publish:
-                PublishMedia(requestId, mrd, outcome.State);
+                RunEffects();
+                PublishMedia(requestId, mrd, next);
                 break;
             case MediaEffect.Error:
+                RunEffects();
                 PublishError(requestId, ApiError.FromArm(outcome.Error!, mrd.Id));
                 break;
         }
 
-        return outcome;
+        AfterTurn(mrd);
+        return outcome with { State = next };
     }
 
     private async ValueTask SaveAsync(MediaState next)

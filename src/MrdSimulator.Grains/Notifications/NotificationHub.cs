@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MrdSimulator.Grains.Runtime;
 
 namespace MrdSimulator.Grains.Notifications;
 
@@ -75,6 +77,11 @@ public sealed class NotificationHub : IDisposable
             {
                 return;
             }
+
+            // Only published-to-someone Updates get a span: the child of the grain turn that published it.
+            using var activity = SimulatorActivity.Source.StartActivity("notification publish", ActivityKind.Producer);
+            activity?.SetTag("mrdsim.notification.node", node.Path);
+            activity?.SetTag("mrdsim.notification.subscribers", topic.Sinks.Length);
 
             var notification = new Notification(node, ++topic.Sequence, requestId, () => render(arg));
             if (Interceptor is { } intercept && intercept(notification, n => Deliver(topic, n)))

@@ -68,13 +68,46 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
             if (_running)
             {
                 result = new ValueTask<TResult>(Enqueue(new WorkItem<TKey, TGrain, TResult>(call)).Task);
+                _table.Metrics.WorkEntered();
                 return true;
             }
 
             _running = true;
         }
 
+        _table.Metrics.WorkEntered();
         result = RunInlineAsync(call);
+        return true;
+    }
+
+    /// <summary>
+    /// Queues the call behind every call already queued and returns at once: never runs it inline and
+    /// never refuses it for a full mailbox, so grain-to-grain messages keep their order and are not lost.
+    /// </summary>
+    public bool TryPost<TResult>(Func<TGrain, ValueTask<TResult>> call, out Task<TResult> result)
+    {
+        bool start;
+        lock (_gate)
+        {
+            if (_status == ActivationStatus.Deactivated)
+            {
+                result = null!;
+                return false;
+            }
+
+            var item = new WorkItem<TKey, TGrain, TResult>(call);
+            (_queue ??= new Queue<IWorkItem<TKey, TGrain>>()).Enqueue(item);
+            result = item.Task;
+            _table.Metrics.WorkEntered();
+            start = !_running;
+            _running = true;
+        }
+
+        if (start)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static a => _ = a.DrainAsync(), this, preferLocal: false);
+        }
+
         return true;
     }
 
@@ -127,6 +160,7 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
         }
 
         queue.Enqueue(item);
+        _table.Metrics.Queued(1);
         return item;
     }
 
@@ -151,6 +185,7 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
         {
             _table.Metrics.TurnCompleted(Stopwatch.GetElapsedTime(started));
             EndTurn();
+            _table.Metrics.WorkExited();
         }
     }
 
@@ -208,6 +243,8 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
                 item = _queue.Dequeue();
             }
 
+            _table.Metrics.Queued(-1);
+
             var started = Stopwatch.GetTimestamp();
             if (!_activated)
             {
@@ -218,12 +255,14 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
                 catch (Exception ex)
                 {
                     item.Fail(ex);
+                    _table.Metrics.WorkExited();
                     continue;
                 }
             }
 
             await item.RunAsync(_grain, this).ConfigureAwait(false);
             _table.Metrics.TurnCompleted(Stopwatch.GetElapsedTime(started));
+            _table.Metrics.WorkExited();
         }
 
         bool deactivate;
@@ -277,9 +316,12 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
         }
 
         _table.Metrics.Deactivated();
+        _table.Metrics.Queued(-(orphans?.Count ?? 0));
         while (orphans is { Count: > 0 })
         {
+            // Forwarding enters the call again on the next activation before this count is released.
             orphans.Dequeue().Forward(_table, Key);
+            _table.Metrics.WorkExited();
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace MrdSimulator.Grains.Runtime;
 
@@ -32,12 +33,48 @@ public sealed class GrainTable<TKey, TGrain>
 
     /// <summary>Runs <paramref name="call"/> as one turn of the grain with this key.</summary>
     /// <exception cref="MailboxFullException">The grain already has <see cref="GrainRuntimeOptions.MailboxCapacity"/> calls waiting.</exception>
-    public ValueTask<TResult> InvokeAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
+    public ValueTask<TResult> InvokeAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call) =>
+        SimulatorActivity.Source.HasListeners() ? TracedInvokeAsync(key, call) : InvokeUntracedAsync(key, call);
+
+    /// <summary>One span per grain call (mailbox wait included), the parent of whatever the turn publishes.</summary>
+    private async ValueTask<TResult> TracedInvokeAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
+    {
+        using var activity = SimulatorActivity.Source.StartActivity(typeof(TGrain).Name, ActivityKind.Internal);
+        activity?.SetTag("mrdsim.grain.key", key.ToString());
+        try
+        {
+            return await InvokeUntracedAsync(key, call).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.GetType().Name);
+            throw;
+        }
+    }
+
+    private ValueTask<TResult> InvokeUntracedAsync<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
     {
         while (true)
         {
             var activation = _activations.GetOrAdd(key, static (k, table) => new GrainActivation<TKey, TGrain>(table, k), this);
             if (activation.TryInvoke(call, out var result))
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fire-and-forget: queues <paramref name="call"/> as a turn of the key's grain and returns without
+    /// waiting. Posts from one caller keep their order; they are never refused for a full mailbox, because
+    /// they carry work (tasks) that must not be lost. The returned task completes with the turn.
+    /// </summary>
+    public Task<TResult> Post<TResult>(TKey key, Func<TGrain, ValueTask<TResult>> call)
+    {
+        while (true)
+        {
+            var activation = _activations.GetOrAdd(key, static (k, table) => new GrainActivation<TKey, TGrain>(table, k), this);
+            if (activation.TryPost(call, out var result))
             {
                 return result;
             }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using MrdSimulator.Grains.Storage;
 
 namespace MrdSimulator.Grains.Runtime;
@@ -21,8 +22,16 @@ internal sealed class WorkItem<TKey, TGrain, TResult>(Func<TGrain, ValueTask<TRe
     where TKey : notnull
     where TGrain : Grain
 {
+    // Queued turns run on the pool, where the caller's span is not current: carry it over for the turn.
+    private readonly Activity? _callerActivity = Activity.Current;
+
     public async ValueTask RunAsync(TGrain grain, GrainActivation<TKey, TGrain> activation)
     {
+        if (_callerActivity is not null)
+        {
+            Activity.Current = _callerActivity;
+        }
+
         try
         {
             SetResult(await call(grain).ConfigureAwait(false));

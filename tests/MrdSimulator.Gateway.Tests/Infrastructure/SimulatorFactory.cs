@@ -51,7 +51,8 @@ public sealed class SimulatorFactory : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Time);
             services.AddSingleton(Directory);
-            services.AddSingleton(Options);
+            // XMPP on a free port: factories run in parallel and must not fight over 5222.
+            services.AddSingleton(Options.Xmpp.Port == 5222 ? Options with { Xmpp = Options.Xmpp with { Port = 0 } } : Options);
             if (MediaStorage is not null)
             {
                 services.AddSingleton(sp => new Silo(

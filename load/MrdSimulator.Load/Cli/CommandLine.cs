@@ -1,0 +1,410 @@
+using System.CommandLine;
+using MrdSimulator.Load.Config;
+using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Thresholds;
+using Spectre.Console;
+
+namespace MrdSimulator.Load.Cli;
+
+/// <summary>The <c>mrdload</c> command line (System.CommandLine).</summary>
+public static class CommandLine
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("mrdload: load driver for the MRD Simulator (Cisco Finesse non-voice Media Routing Domain REST APIs). " +
+                                   "Exit codes: 0 passed, 1 a threshold failed, 2 invalid input, 3 run aborted (target unreachable, too many failures, init failed).");
+        root.Subcommands.Add(BuildRun());
+        root.Subcommands.Add(BuildValidate());
+        return root;
+    }
+
+    private static Command BuildValidate()
+    {
+        var file = new Argument<FileInfo>("scenario-file") { Description = "YAML scenario file to check without running it." };
+        var command = new Command("validate", "Check a scenario file and print what it would run; exit 2 with file:line: field: reason when it is wrong.") { file };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            try
+            {
+                var spec = ScenarioFileLoader.Load(parse.GetValue(file)!.FullName);
+                output.WriteLine($"ok: {spec.Scenarios.Count} scenario(s): {string.Join(", ", spec.Scenarios.Select(s => $"{s.Name} ({s.Type})"))}");
+                output.WriteLine($"load: {string.Join("; ", (spec.Load ?? []).Concat(spec.Scenarios.SelectMany(s => s.Load ?? [])).Select(l => l.Describe()))}");
+                output.WriteLine($"thresholds: {string.Join("; ", spec.Thresholds.Select(t => t.Expression))}");
+                return ExitCodes.Passed;
+            }
+            catch (ScenarioFileException ex)
+            {
+                error.WriteLine($"error: {ex.Message}");
+                return ExitCodes.InvalidInput;
+            }
+        });
+        return command;
+    }
+
+    private static Command BuildRun()
+    {
+        var file = new Argument<FileInfo?>("scenario-file")
+        {
+            Description = "YAML scenario file (see docs/load-driver.md). Omit it and use --builtin to run a built-in scenario.",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var builtin = new Option<string?>("--builtin", "-b")
+        {
+            Description = "Built-in scenario to run instead of a file: agent-shift (sign in to MRDs, cycle READY/NOT_READY with reason codes, sign out), " +
+                          "state-storm (many agents flipping state as fast as allowed), hot-pair (many clients on one agent×MRD pair, checking ordering), " +
+                          "http (one plain request, no correlation; for raw throughput).",
+        };
+        builtin.AcceptOnlyFromAmong(ScenarioFileLoader.ScenarioTypes.ToArray());
+        var baseUrl = new Option<string?>("--base-url", "-u") { Description = "Simulator base URL, e.g. http://127.0.0.1:5080 (default from the file, else http://127.0.0.1:5080)." };
+        var password = new Option<string?>("--password") { Description = "Password of every agent for HTTP Basic auth (demo directory: 'password')." };
+        var agents = new Option<string?>("--agents", "-a") { Description = "Agent ids for virtual users: a range 1000-1999, a list 1000,1234, or @file (one id a line). Default 1000-1999." };
+        var mrds = new Option<string?>("--mrds") { Description = "Comma-separated MRD ids (default 5000,5001,5002; state-storm spreads agents over them; hot-pair uses the first)." };
+        var load = new Option<string[]>("--load", "-l")
+        {
+            Description = "Load simulation(s), in order; replaces the file's. Closed: 'keep-constant 50 30s', 'ramp-constant 50 10s'. " +
+                          "Open: 'inject 100/s 30s', 'ramp-inject 200/s 10s', 'inject-random 50..150/s 30s'. Both: 'pause 5s'. Separate with ';' or repeat the option.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var copies = new Option<int?>("--copies", "-c") { Description = "Closed model shortcut: keep this many virtual users for --duration (after --ramp)." };
+        var rate = new Option<double?>("--rate", "-r") { Description = "Open model shortcut: inject this many iterations per second for --duration (after --ramp)." };
+        var duration = new Option<string>("--duration", "-d") { Description = "Duration for --copies / --rate.", DefaultValueFactory = _ => "30s" };
+        var ramp = new Option<string?>("--ramp") { Description = "Ramp up to --copies / --rate over this duration first (e.g. 10s)." };
+        var warmUp = new Option<string?>("--warm-up", "-w") { Description = "Warm-up duration: the load runs but nothing is recorded (default 0s)." };
+        var threshold = new Option<string[]>("--threshold", "-t")
+        {
+            Description = "Pass/fail rule, repeatable, added to the file's: 'p99 < 50ms', 'fail% < 0.1', 'lost_notifications = 0', " +
+                          "'scenario/step: p95 <= 200ms', append 'abort' to stop the run as soon as it fails live. Exit code 1 when one fails.",
+        };
+        var maxFail = new Option<long?>("--max-fail-count") { Description = "Stop the run after this many failed steps (0 = never; default 5000)." };
+        var notifTimeout = new Option<string?>("--notification-timeout") { Description = "A notification not received within this time counts as lost (default 5s)." };
+        var notifications = new Option<string?>("--notifications") { Description = "Notification transport: sse (GET /notifications) or none (no correlation)." };
+        notifications.AcceptOnlyFromAmong("sse", "none");
+        var noCo = new Option<bool>("--no-co-correction") { Description = "Open model: time requests from their actual start instead of their intended start (coordinated omission NOT corrected; for comparison)." };
+        var arrival = new Option<string?>("--arrival") { Description = "Open model arrival spacing: uniform (default) or poisson." };
+        arrival.AcceptOnlyFromAmong("uniform", "poisson");
+        var reportFolder = new Option<string?>("--report-folder", "-o") { Description = "Folder for the reports (a sub-folder per run is created; default ./reports)." };
+        var formats = new Option<string?>("--report-formats") { Description = "Comma-separated report formats: html,md,csv,json (default all; 'none' for no files)." };
+        var interval = new Option<string?>("--report-interval") { Description = "Statistics interval for time series and the live view (default 1s)." };
+        var maxConnections = new Option<int?>("--max-connections") { Description = "HTTP connections to the target (default 256)." };
+        var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of the live table (automatic when output is not a terminal or CI is set)." };
+        var seed = new Option<int?>("--seed") { Description = "Random seed (scenario choices, random feeds, poisson arrivals)." };
+        var cycles = new Option<int?>("--cycles") { Description = "agent-shift: READY/NOT_READY cycles per shift (default 3)." };
+        var name = new Option<string?>("--name") { Description = "Test name shown in reports." };
+        var path = new Option<string?>("--path") { Description = "http: request path (default /finesse/api/User/1000/Media/5000)." };
+        var method = new Option<string?>("--method") { Description = "http: method (default PUT)." };
+        var body = new Option<string?>("--body") { Description = "http: request body (default a READY Media document)." };
+        var expect = new Option<int?>("--expect-status") { Description = "http: status counted as OK (default 202)." };
+
+        var command = new Command("run", "Run a scenario file or a built-in scenario against the simulator and write HTML, Markdown, CSV and JSON reports.")
+        {
+            file, builtin, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail, notifTimeout, notifications,
+            noCo, arrival, reportFolder, formats, interval, maxConnections, plain, seed, cycles, name, path, method, body, expect,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            RunSpec spec;
+            string? baseDirectory = null;
+            try
+            {
+                var fileInfo = parse.GetValue(file);
+                var builtinName = parse.GetValue(builtin);
+                if (fileInfo is not null && builtinName is not null)
+                {
+                    throw new ScenarioFileException("command line", 0, 0, "--builtin", "give either a scenario file or --builtin, not both");
+                }
+
+                if (fileInfo is null && builtinName is null)
+                {
+                    throw new ScenarioFileException("command line", 0, 0, "scenario", "give a scenario file or --builtin agent-shift|state-storm|hot-pair|http (see --help)");
+                }
+
+                if (fileInfo is not null)
+                {
+                    spec = ScenarioFileLoader.Load(fileInfo.FullName);
+                    baseDirectory = fileInfo.DirectoryName;
+                }
+                else
+                {
+                    spec = new RunSpec { TestName = builtinName!, Scenarios = [new ScenarioSpec { Name = builtinName!, Type = builtinName! }] };
+                    if (builtinName == "http")
+                    {
+                        spec = spec with { Notifications = "none" };
+                    }
+                }
+
+                spec = ApplyOverrides(spec, parse, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail,
+                    notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, seed, cycles, name, path, method, body, expect);
+            }
+            catch (ScenarioFileException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return ExitCodes.InvalidInput;
+            }
+
+            var live = !parse.GetValue(plain) && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("CI") is null &&
+                       AnsiConsole.Profile.Capabilities.Interactive && ReferenceEquals(output, Console.Out);
+            try
+            {
+                var outcome = await LoadRunner.RunAsync(spec, output, error, live, baseDirectory, cancellationToken);
+                return outcome.ExitCode;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"error: {LoadEngine.Describe(ex)}");
+                return ExitCodes.Aborted;
+            }
+        });
+        return command;
+    }
+
+    private static RunSpec ApplyOverrides(
+        RunSpec spec, ParseResult p,
+        Option<string?> baseUrl, Option<string?> password, Option<string?> agents, Option<string?> mrds, Option<string[]> load,
+        Option<int?> copies, Option<double?> rate, Option<string> duration, Option<string?> ramp, Option<string?> warmUp,
+        Option<string[]> threshold, Option<long?> maxFail, Option<string?> notifTimeout, Option<string?> notifications, Option<bool> noCo,
+        Option<string?> arrival, Option<string?> reportFolder, Option<string?> formats, Option<string?> interval, Option<int?> maxConnections,
+        Option<int?> seed, Option<int?> cycles, Option<string?> name, Option<string?> path, Option<string?> method, Option<string?> body, Option<int?> expect)
+    {
+        static ScenarioFileException Bad(string option, string reason) => new("command line", 0, 0, option, reason);
+
+        static TimeSpan Dur(string option, string value) =>
+            Durations.TryParse(value, out var d) ? d : throw Bad(option, $"'{value}' is not a duration (examples: 500ms, 30s, 1m)");
+
+        if (p.GetValue(baseUrl) is { } url)
+        {
+            spec = UrlCheck.Explain(url) is { } why ? throw Bad("--base-url", why) : spec with { BaseUrl = url };
+        }
+
+        if (p.GetValue(password) is { } pw)
+        {
+            spec = spec with { Password = pw };
+        }
+
+        if (p.GetValue(name) is { } n)
+        {
+            spec = spec with { TestName = n };
+        }
+
+        if (p.GetValue(seed) is { } sd)
+        {
+            spec = spec with { Seed = sd };
+        }
+
+        if (p.GetValue(maxFail) is { } mf)
+        {
+            spec = mf < 0 ? throw Bad("--max-fail-count", "must not be negative") : spec with { MaxFailCount = mf };
+        }
+
+        if (p.GetValue(notifTimeout) is { } nt)
+        {
+            var d = Dur("--notification-timeout", nt);
+            spec = d <= TimeSpan.Zero ? throw Bad("--notification-timeout", "must be positive") : spec with { NotificationTimeout = d };
+        }
+
+        if (p.GetValue(notifications) is { } nf)
+        {
+            spec = spec with { Notifications = nf };
+        }
+
+        if (p.GetValue(noCo))
+        {
+            spec = spec with { CoordinatedOmissionCorrection = false };
+        }
+
+        if (p.GetValue(arrival) is { } ar)
+        {
+            spec = spec with { Arrival = ar == "poisson" ? ArrivalPattern.Poisson : ArrivalPattern.Uniform };
+        }
+
+        if (p.GetValue(reportFolder) is { } rf)
+        {
+            spec = spec with { ReportFolder = rf };
+        }
+
+        if (p.GetValue(formats) is { } fm)
+        {
+            var list = fm == "none" ? [] : fm.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+            var unknown = list.FirstOrDefault(f => f is not ("html" or "md" or "csv" or "json"));
+            spec = unknown is not null ? throw Bad("--report-formats", $"'{unknown}' is not one of html, md, csv, json") : spec with { ReportFormats = list };
+        }
+
+        if (p.GetValue(interval) is { } iv)
+        {
+            var d = Dur("--report-interval", iv);
+            spec = d < TimeSpan.FromMilliseconds(100) ? throw Bad("--report-interval", "must be at least 100ms") : spec with { ReportInterval = d };
+        }
+
+        if (p.GetValue(maxConnections) is { } mc)
+        {
+            spec = mc < 1 ? throw Bad("--max-connections", "must be at least 1") : spec with { MaxConnections = mc };
+        }
+
+        if (p.GetValue(warmUp) is { } wu)
+        {
+            spec = spec with { WarmUp = Dur("--warm-up", wu) };
+        }
+
+        // Load: explicit simulations, or the --copies / --rate shortcuts.
+        var sims = new List<LoadSimulation>();
+        foreach (var text in p.GetValue(load) ?? [])
+        {
+            try
+            {
+                sims.AddRange(LoadSimulationParser.ParseList(text));
+            }
+            catch (FormatException ex)
+            {
+                throw Bad("--load", ex.Message);
+            }
+        }
+
+        var c = p.GetValue(copies);
+        var r = p.GetValue(rate);
+        if (c is not null && r is not null)
+        {
+            throw Bad("--copies", "--copies (closed model) and --rate (open model) cannot be combined");
+        }
+
+        if ((c is not null || r is not null) && sims.Count > 0)
+        {
+            throw Bad("--load", "use either --load or the --copies / --rate shortcut");
+        }
+
+        if (c is not null || r is not null)
+        {
+            var d = Dur("--duration", p.GetValue(duration)!);
+            var rampText = p.GetValue(ramp);
+            try
+            {
+                if (c is { } copiesValue)
+                {
+                    if (rampText is not null)
+                    {
+                        sims.Add(LoadSimulationParser.Parse($"ramp-constant {copiesValue} {rampText}"));
+                    }
+
+                    sims.Add(new KeepConstant(copiesValue, d));
+                }
+                else
+                {
+                    var perSecond = r!.Value.ToString("0.######", System.Globalization.CultureInfo.InvariantCulture);
+                    if (rampText is not null)
+                    {
+                        sims.Add(LoadSimulationParser.Parse($"ramp-inject {perSecond}/s {rampText}"));
+                    }
+
+                    sims.Add(new Inject(r.Value, TimeSpan.FromSeconds(1), d));
+                }
+
+                LoadSimulationParser.ValidateTimeline(sims);
+            }
+            catch (FormatException ex)
+            {
+                throw Bad(c is not null ? "--copies" : "--rate", ex.Message);
+            }
+        }
+
+        if (sims.Count > 0)
+        {
+            try
+            {
+                LoadSimulationParser.ValidateTimeline(sims);
+            }
+            catch (FormatException ex)
+            {
+                throw Bad("--load", ex.Message);
+            }
+
+            spec = spec with { Load = sims, Scenarios = spec.Scenarios.Select(s => s with { Load = null }).ToList() };
+        }
+
+        var thresholds = new List<Threshold>(spec.Thresholds);
+        foreach (var t in p.GetValue(threshold) ?? [])
+        {
+            try
+            {
+                thresholds.Add(ThresholdParser.Parse(t));
+            }
+            catch (ThresholdSyntaxException ex)
+            {
+                throw Bad("--threshold", ex.Message);
+            }
+        }
+
+        spec = spec with { Thresholds = thresholds };
+
+        // Scenario settings from the command line apply to every scenario.
+        var agentsValue = p.GetValue(agents);
+        if (agentsValue is not null)
+        {
+            try
+            {
+                AgentFeed.Parse(agentsValue);
+            }
+            catch (FormatException ex)
+            {
+                throw Bad("--agents", ex.Message);
+            }
+        }
+
+        List<int>? mrdList = null;
+        if (p.GetValue(mrds) is { } mrdText)
+        {
+            mrdList = [];
+            foreach (var part in mrdText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                mrdList.Add(int.TryParse(part, out var id) ? id : throw Bad("--mrds", $"'{part}' is not an MRD id"));
+            }
+        }
+
+        var pathValue = p.GetValue(path);
+        if (pathValue is not null && !pathValue.StartsWith('/'))
+        {
+            throw Bad("--path", "must start with '/'");
+        }
+
+        var cyclesValue = p.GetValue(cycles);
+        if (cyclesValue is < 0)
+        {
+            throw Bad("--cycles", "must not be negative");
+        }
+
+        spec = spec with
+        {
+            Scenarios = spec.Scenarios.Select(s => s with
+            {
+                Agents = agentsValue ?? s.Agents,
+                Mrds = mrdList ?? s.Mrds,
+                Cycles = cyclesValue ?? s.Cycles,
+                Path = pathValue ?? s.Path,
+                Method = p.GetValue(method)?.ToUpperInvariant() ?? s.Method,
+                Body = p.GetValue(body) ?? s.Body ?? (s.Type == "http" ? "<Media><state>READY</state></Media>" : null),
+                ExpectStatus = p.GetValue(expect) ?? s.ExpectStatus,
+            }).ToList(),
+        };
+
+        if (spec.Load is null && spec.Scenarios.Any(s => s.Load is null))
+        {
+            throw Bad("--load", "no load simulation: give --load, --copies or --rate (or a load in the scenario file)");
+        }
+
+        // One agent per closed virtual user.
+        foreach (var s in spec.Scenarios.Where(s => s.Type is "agent-shift" or "state-storm"))
+        {
+            var timeline = s.Load ?? spec.Load!;
+            var most = timeline.Select(l => l switch { KeepConstant k => k.Copies, RampingConstant rc => rc.Copies, _ => 0 }).DefaultIfEmpty(0).Max();
+            var count = AgentFeed.Parse(s.Agents, null).Count;
+            if (most > count && !s.Agents.StartsWith('@'))
+            {
+                throw Bad("--copies", $"{most} virtual users need {most} agents but scenario '{s.Name}' has {count} (one agent per virtual user; widen --agents)");
+            }
+        }
+
+        return spec;
+    }
+}

@@ -1,0 +1,78 @@
+using MrdSimulator.Load.Config;
+using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Reports;
+using MrdSimulator.Load.Stats;
+using Spectre.Console;
+
+namespace MrdSimulator.Load.Cli;
+
+public static class ExitCodes
+{
+    public const int Passed = 0;
+    public const int ThresholdsFailed = 1;
+    public const int InvalidInput = 2;
+    public const int Aborted = 3;
+}
+
+/// <summary>Runs a validated <see cref="RunSpec"/>: live view, engine, reports, summary, exit code.</summary>
+public static class LoadRunner
+{
+    public sealed record Outcome(int ExitCode, RunResult? Result, string? ReportFolder, IReadOnlyList<string> ReportFiles);
+
+    public static async Task<Outcome> RunAsync(RunSpec spec, TextWriter output, TextWriter error, bool live, string? baseDirectory, CancellationToken cancellationToken)
+    {
+        BuiltRun built;
+        try
+        {
+            built = RunBuilder.Build(spec, baseDirectory);
+        }
+        catch (ScenarioFileException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return new Outcome(ExitCodes.InvalidInput, null, null, []);
+        }
+
+        RunResult result;
+        await using (built)
+        {
+            LiveConsoleView? liveView = live ? new LiveConsoleView(AnsiConsole.Console) : null;
+            IRunObserver observer = liveView is not null ? liveView : new PlainConsoleView(output);
+            var engine = new LoadEngine(built.Options, observer, built.Hooks);
+            var run = engine.RunAsync(built.Groups, cancellationToken);
+            result = liveView is not null ? await liveView.ShowWhileAsync(run) : await run;
+            if (built.Target?.Correlator.TransportEvents is { Count: > 0 } events)
+            {
+                result = result with { Warnings = [.. result.Warnings, .. events.Take(10).Select(e => "notification transport: " + e)] };
+            }
+        }
+
+        var folder = Path.Combine(spec.ReportFolder, $"{Sanitize(spec.TestName)}_{result.StartedAt:yyyyMMdd_HHmmss}_{result.SessionId[..6]}");
+        IReadOnlyList<string> files = [];
+        if (spec.ReportFormats.Count > 0)
+        {
+            files = ReportWriter.Write(result, folder, spec.ReportFormats);
+        }
+
+        Summary.Print(output, result);
+        if (files.Count > 0)
+        {
+            await output.WriteLineAsync($"reports: {Path.GetFullPath(folder)}");
+        }
+
+        int code;
+        if (result.AbortReason is not null)
+        {
+            await error.WriteLineAsync($"error: {result.AbortReason}");
+            code = ExitCodes.Aborted;
+        }
+        else
+        {
+            code = result.ThresholdsPassed ? ExitCodes.Passed : ExitCodes.ThresholdsFailed;
+        }
+
+        return new Outcome(code, result, files.Count > 0 ? folder : null, files);
+    }
+
+    private static string Sanitize(string name) =>
+        new(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '-').ToArray());
+}

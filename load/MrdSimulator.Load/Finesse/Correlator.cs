@@ -1,0 +1,461 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Stats;
+
+namespace MrdSimulator.Load.Finesse;
+
+public enum Expectation
+{
+    Success,
+    Error,
+    Either,
+}
+
+public enum OutcomeKind
+{
+    Notified,
+    AsyncError,
+    Contradicting,
+    Lost,
+    Silent,
+    Cancelled,
+}
+
+public readonly record struct NotificationOutcome(OutcomeKind Kind, bool Ok, int StatusCode, long LatencyTicks, FinesseUpdate? Update);
+
+/// <summary>Receives parsed notifications from an <see cref="INotificationSource"/>.</summary>
+public interface INotificationSink
+{
+    void OnNotification(FinesseUpdate update, long receivedTicks);
+
+    void OnTransportEvent(string userId, string message);
+}
+
+/// <summary>Correlation state of one agent × MRD pair, as observed from its notifications (stream order).</summary>
+public sealed class PairState(string source)
+{
+    internal readonly Lock Gate = new();
+
+    public string Source { get; } = source;
+
+    /// <summary>State last seen in a notification (null = not known yet).</summary>
+    public string? ObservedState { get; internal set; }
+
+    internal long MaxSentOfDelivered;
+    internal long LastReadyTicks;
+}
+
+/// <summary>A request waiting for its notification.</summary>
+public sealed class PendingRequest
+{
+    private readonly TaskCompletionSource<NotificationOutcome>? _completion;
+
+    internal PendingRequest(
+        string requestId, PairState pair, MediaAction action, string? reasonCodeId, Expectation expectation,
+        long originTicks, StepRecorder? step, bool awaitable, bool silent, bool maySilent)
+    {
+        RequestId = requestId;
+        Pair = pair;
+        Action = action;
+        ReasonCodeId = reasonCodeId;
+        Expectation = expectation;
+        OriginTicks = originTicks;
+        Step = step;
+        Silent = silent;
+        MaySilent = maySilent;
+        SentTicks = Stopwatch.GetTimestamp();
+        StateAtSend = pair.ObservedState;
+        if (awaitable)
+        {
+            _completion = new TaskCompletionSource<NotificationOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    public string RequestId { get; }
+
+    public PairState Pair { get; }
+
+    public MediaAction Action { get; }
+
+    public string? ReasonCodeId { get; }
+
+    public Expectation Expectation { get; }
+
+    public long OriginTicks { get; }
+
+    public StepRecorder? Step { get; }
+
+    /// <summary>The sender knows no notification may come (READY while READY).</summary>
+    public bool Silent { get; }
+
+    /// <summary>Concurrent senders: a missing notification is fine if the pair was READY (READY while READY).</summary>
+    public bool MaySilent { get; }
+
+    public string? StateAtSend { get; }
+
+    public long SentTicks { get; internal set; }
+
+    /// <summary>When the 202 came back (0 = not yet).</summary>
+    public long AcceptedTicks { get; internal set; }
+
+    public Task<NotificationOutcome> Task => _completion?.Task ?? System.Threading.Tasks.Task.FromResult(default(NotificationOutcome));
+
+    internal void Complete(NotificationOutcome outcome) => _completion?.TrySetResult(outcome);
+}
+
+/// <summary>
+/// Matches every accepted request to its notification by requestId and checks the stream:
+/// missing after a timeout (lost), delivered twice (duplicated), delivered after a later-sent request on the
+/// same pair although its 202 came before that request was sent (out of order), or inconsistent with the
+/// Media state machine (contradicting). READY while READY is silent in Finesse and is expected, not lost.
+/// </summary>
+public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
+{
+    private readonly ConcurrentDictionary<string, PendingRequest> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (OutcomeKind Kind, long Ticks)> _completed = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PairState> _pairs = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _transportEvents = new();
+    private readonly Timer _sweeper;
+    private readonly long _timeoutTicks;
+    private long _expected, _received, _lost, _duplicated, _outOfOrder, _contradicting, _unexpected, _unmatched, _silent, _late;
+
+    public Correlator(TimeSpan timeout, string requestIdPrefix)
+    {
+        Timeout = timeout;
+        RequestIdPrefix = requestIdPrefix;
+        _timeoutTicks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        _sweeper = new Timer(_ => Sweep(), null, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
+    }
+
+    public TimeSpan Timeout { get; }
+
+    public string RequestIdPrefix { get; }
+
+    public int PendingCount => _pending.Count;
+
+    public IReadOnlyCollection<string> TransportEvents => _transportEvents;
+
+    public NotificationSummary Notifications => new(
+        Interlocked.Read(ref _expected),
+        Interlocked.Read(ref _received),
+        Interlocked.Read(ref _lost),
+        Interlocked.Read(ref _duplicated),
+        Interlocked.Read(ref _outOfOrder),
+        Interlocked.Read(ref _contradicting),
+        Interlocked.Read(ref _unexpected),
+        Interlocked.Read(ref _unmatched),
+        Interlocked.Read(ref _silent),
+        Interlocked.Read(ref _late));
+
+    public PairState Pair(string agentId, int mrdId) => Pair(AgentMedia.SourceOf(agentId, mrdId));
+
+    public PairState Pair(string source) => _pairs.GetOrAdd(source, static s => new PairState(s));
+
+    /// <summary>Registers a request before it is sent (its notification may overtake the 202).</summary>
+    public PendingRequest Register(
+        string requestId,
+        PairState pair,
+        MediaAction action,
+        string? reasonCodeId,
+        Expectation expectation,
+        long originTicks,
+        StepRecorder? notificationStep,
+        bool awaitable,
+        bool silent = false,
+        bool maySilent = false)
+    {
+        var pending = new PendingRequest(requestId, pair, action, reasonCodeId, expectation, originTicks, notificationStep, awaitable, silent, maySilent);
+        if (!_pending.TryAdd(requestId, pending))
+        {
+            throw new InvalidOperationException($"requestId '{requestId}' registered twice");
+        }
+
+        if (!silent)
+        {
+            Interlocked.Increment(ref _expected);
+        }
+
+        return pending;
+    }
+
+    public void MarkSent(PendingRequest pending) => pending.SentTicks = Stopwatch.GetTimestamp();
+
+    public void MarkAccepted(PendingRequest pending) => pending.AcceptedTicks = Stopwatch.GetTimestamp();
+
+    /// <summary>The request was not accepted (HTTP error): no notification is due; one arriving anyway is unexpected.</summary>
+    public void Cancel(PendingRequest pending)
+    {
+        if (_pending.TryRemove(pending.RequestId, out _))
+        {
+            if (!pending.Silent)
+            {
+                Interlocked.Decrement(ref _expected);
+            }
+
+            _completed[pending.RequestId] = (OutcomeKind.Cancelled, Stopwatch.GetTimestamp());
+            pending.Complete(new NotificationOutcome(OutcomeKind.Cancelled, false, 0, 0, null));
+        }
+    }
+
+    public void OnTransportEvent(string userId, string message)
+    {
+        if (_transportEvents.Count < 100)
+        {
+            _transportEvents.Enqueue($"{userId}: {message}");
+        }
+    }
+
+    public void OnNotification(FinesseUpdate update, long receivedTicks)
+    {
+        var id = update.RequestId;
+        if (id is not null && _pending.TryRemove(id, out var pending))
+        {
+            Deliver(pending, update, receivedTicks);
+            return;
+        }
+
+        if (id is not null && _completed.TryGetValue(id, out var done))
+        {
+            switch (done.Kind)
+            {
+                case OutcomeKind.Lost:
+                    Interlocked.Increment(ref _late);
+                    break;
+                case OutcomeKind.Cancelled:
+                case OutcomeKind.Silent:
+                    Interlocked.Increment(ref _unexpected);
+                    break;
+                default:
+                    Interlocked.Increment(ref _duplicated);
+                    break;
+            }
+
+            return;
+        }
+
+        // Unsolicited (no requestId) or another client's: keep the pair's observed state in step with the server.
+        Interlocked.Increment(ref _unmatched);
+        if (update.Source is not null && _pairs.TryGetValue(update.Source, out var pair) && !update.IsError && update.State is not null)
+        {
+            lock (pair.Gate)
+            {
+                pair.ObservedState = update.State;
+                if (update.State == MediaStates.Ready)
+                {
+                    pair.LastReadyTicks = receivedTicks;
+                }
+            }
+        }
+    }
+
+    private void Deliver(PendingRequest p, FinesseUpdate update, long receivedTicks)
+    {
+        var pair = p.Pair;
+        bool consistent;
+        bool outOfOrder;
+        lock (pair.Gate)
+        {
+            var observed = pair.ObservedState;
+            consistent = IsConsistent(p, update, observed);
+            if (update.IsError)
+            {
+                if (update.ErrorMessage == MediaStates.NotLoggedIn)
+                {
+                    pair.ObservedState = MediaStates.Logout;
+                }
+            }
+            else if (update.State is not null)
+            {
+                pair.ObservedState = update.State;
+                if (update.State == MediaStates.Ready)
+                {
+                    pair.LastReadyTicks = receivedTicks;
+                }
+            }
+
+            // Happens-before: a request whose 202 arrived before another request on the pair was sent
+            // must have its notification delivered first.
+            outOfOrder = p.AcceptedTicks != 0 && p.AcceptedTicks < pair.MaxSentOfDelivered;
+            pair.MaxSentOfDelivered = Math.Max(pair.MaxSentOfDelivered, p.SentTicks);
+        }
+
+        if (p.Silent)
+        {
+            Interlocked.Increment(ref _unexpected);
+            _completed[p.RequestId] = (OutcomeKind.Silent, receivedTicks);
+            p.Complete(new NotificationOutcome(OutcomeKind.Contradicting, false, StatusCodes.NotificationUnexpected, 0, update));
+            return;
+        }
+
+        Interlocked.Increment(ref _received);
+        if (outOfOrder)
+        {
+            Interlocked.Increment(ref _outOfOrder);
+        }
+
+        OutcomeKind kind;
+        int status;
+        bool ok;
+        if (!consistent)
+        {
+            Interlocked.Increment(ref _contradicting);
+            (kind, status, ok) = (OutcomeKind.Contradicting, StatusCodes.NotificationContradicting, false);
+        }
+        else if (update.IsError)
+        {
+            ok = p.Expectation != Expectation.Success;
+            (kind, status) = (OutcomeKind.AsyncError, ok ? StatusCodes.ExpectedAsyncError : StatusCodes.AsyncError);
+        }
+        else if (p.Expectation == Expectation.Error)
+        {
+            Interlocked.Increment(ref _contradicting);
+            (kind, status, ok) = (OutcomeKind.Contradicting, StatusCodes.NotificationContradicting, false);
+        }
+        else
+        {
+            (kind, status, ok) = (OutcomeKind.Notified, StatusCodes.Notified, true);
+        }
+
+        var latency = receivedTicks - p.OriginTicks;
+        p.Step?.Record(ok, status, latency);
+        _completed[p.RequestId] = (kind, receivedTicks);
+        p.Complete(new NotificationOutcome(kind, ok, status, latency, update));
+    }
+
+    /// <summary>Is the notification possible given what was asked and the pair's observed state?</summary>
+    internal static bool IsConsistent(PendingRequest p, FinesseUpdate update, string? observed)
+    {
+        var signedOut = observed == MediaStates.Logout;
+        if (update.IsError)
+        {
+            return update.ErrorMessage switch
+            {
+                MediaStates.NotLoggedIn => p.Action != MediaAction.Login && (observed is null || signedOut),
+                MediaStates.AlreadyLoggedIn => p.Action == MediaAction.Login && (observed is null || !signedOut),
+                _ => true,
+            };
+        }
+
+        var state = update.State;
+        var expectedState = p.Action switch
+        {
+            MediaAction.Login => MediaStates.NotReady,
+            MediaAction.Ready => MediaStates.Ready,
+            MediaAction.NotReady => MediaStates.NotReady,
+            MediaAction.Logout => MediaStates.Logout,
+            _ => null,
+        };
+        if (expectedState is not null ? state != expectedState : state == MediaStates.Logout)
+        {
+            return false;
+        }
+
+        if (p.ReasonCodeId is not null && update.ReasonCodeId is not null && update.ReasonCodeId != p.ReasonCodeId)
+        {
+            return false;
+        }
+
+        if (observed is null)
+        {
+            return true;
+        }
+
+        return p.Action switch
+        {
+            MediaAction.Login => signedOut,
+            MediaAction.Ready => !signedOut && observed != MediaStates.Ready, // READY→READY gives no notification
+            _ => !signedOut,
+        };
+    }
+
+    private void Sweep()
+    {
+        if (_pending.IsEmpty && _completed.IsEmpty)
+        {
+            return;
+        }
+
+        var now = Stopwatch.GetTimestamp();
+        foreach (var (id, p) in _pending)
+        {
+            if (now - p.SentTicks < _timeoutTicks || !_pending.TryRemove(id, out _))
+            {
+                continue;
+            }
+
+            if (p.Silent)
+            {
+                Interlocked.Increment(ref _silent);
+                _completed[id] = (OutcomeKind.Silent, now);
+                p.Complete(new NotificationOutcome(OutcomeKind.Silent, true, StatusCodes.ExpectedSilence, 0, null));
+                continue;
+            }
+
+            bool silentOk;
+            lock (p.Pair.Gate)
+            {
+                silentOk = p.MaySilent && p.Action == MediaAction.Ready &&
+                           (p.StateAtSend == MediaStates.Ready || p.Pair.ObservedState == MediaStates.Ready || p.Pair.LastReadyTicks >= p.SentTicks);
+            }
+
+            if (silentOk)
+            {
+                Interlocked.Decrement(ref _expected);
+                Interlocked.Increment(ref _silent);
+                _completed[id] = (OutcomeKind.Silent, now);
+                p.Complete(new NotificationOutcome(OutcomeKind.Silent, true, StatusCodes.ExpectedSilence, 0, null));
+                continue;
+            }
+
+            Interlocked.Increment(ref _lost);
+            p.Step?.Record(false, StatusCodes.NotificationLost, now - p.OriginTicks);
+            _completed[id] = (OutcomeKind.Lost, now);
+            p.Complete(new NotificationOutcome(OutcomeKind.Lost, false, StatusCodes.NotificationLost, now - p.OriginTicks, null));
+        }
+
+        // Remember completed ids long enough to recognise duplicates and late arrivals.
+        var keep = _timeoutTicks * 4;
+        foreach (var (id, done) in _completed)
+        {
+            if (now - done.Ticks > keep)
+            {
+                _completed.TryRemove(id, out _);
+            }
+        }
+    }
+
+    public void ResetAfterWarmUp()
+    {
+        Interlocked.Exchange(ref _expected, _pending.Count(p => !p.Value.Silent));
+        Interlocked.Exchange(ref _received, 0);
+        Interlocked.Exchange(ref _lost, 0);
+        Interlocked.Exchange(ref _duplicated, 0);
+        Interlocked.Exchange(ref _outOfOrder, 0);
+        Interlocked.Exchange(ref _contradicting, 0);
+        Interlocked.Exchange(ref _unexpected, 0);
+        Interlocked.Exchange(ref _unmatched, 0);
+        Interlocked.Exchange(ref _silent, 0);
+        Interlocked.Exchange(ref _late, 0);
+    }
+
+    /// <summary>Waits until every pending request has its notification or has timed out.</summary>
+    public async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!_pending.IsEmpty)
+            {
+                await System.Threading.Tasks.Task.Delay(20, cancellationToken);
+            }
+
+            // Give duplicates a moment to show up.
+            await System.Threading.Tasks.Task.Delay(50, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public void Dispose() => _sweeper.Dispose();
+}

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Stats;
+
+namespace MrdSimulator.Load.Finesse;
+
+public sealed record FinesseOptions
+{
+    public required Uri BaseUrl { get; init; }
+
+    public string Password { get; init; } = "password";
+
+    public TimeSpan NotificationTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public int MaxConnections { get; init; } = 256;
+
+    /// <summary>"sse" or "none" (no notifications: correlation off).</summary>
+    public string Notifications { get; init; } = "sse";
+
+    public string NotificationPath { get; init; } = "/notifications";
+
+    public int MaxDialogLimit { get; init; } = 3;
+}
+
+/// <summary>What every Finesse scenario of a run shares: HTTP client, notification source, correlator, bodies.</summary>
+public sealed class FinesseTarget : IAsyncDisposable
+{
+    private readonly Lazy<Task> _probe;
+    private long _requestCounter;
+
+    public FinesseTarget(FinesseOptions options, INotificationSource? source = null)
+    {
+        Options = options;
+        Http = HttpStep.CreateClient(options.BaseUrl, options.MaxConnections, options.RequestTimeout);
+        Correlator = new Correlator(options.NotificationTimeout, "mrdload-" + Guid.NewGuid().ToString("N")[..8] + "-");
+        Notifications = source ?? (options.Notifications == "none" ? null : new SseNotificationSource(options.BaseUrl, Correlator, options.NotificationPath));
+        Bodies = new MediaBodies(options.MaxDialogLimit);
+        _probe = new Lazy<Task>(() => ProbeAsync(CancellationToken.None));
+    }
+
+    public FinesseOptions Options { get; }
+
+    public HttpClient Http { get; }
+
+    public Correlator Correlator { get; }
+
+    public INotificationSource? Notifications { get; }
+
+    public bool Correlating => Notifications is not null;
+
+    public MediaBodies Bodies { get; }
+
+    public string NextRequestId() => Correlator.RequestIdPrefix + Interlocked.Increment(ref _requestCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Checks once that the target answers at all; throws a clear message when it does not.</summary>
+    public Task EnsureReachableAsync() => _probe.Value;
+
+    private async Task ProbeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cts.CancelAfter(TimeSpan.FromSeconds(5));
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        }
+        catch (HttpRequestException ex)
+        {
+            var reason = ex.InnerException is SocketException se ? se.Message : ex.Message;
+            throw new TargetUnreachableException($"cannot reach {Options.BaseUrl}: {reason}");
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TargetUnreachableException($"cannot reach {Options.BaseUrl}: no answer within 5 s");
+        }
+    }
+
+    public AgentMedia Media(string agentId, int mrdId) => new(
+        agentId,
+        mrdId,
+        new Uri(Options.BaseUrl, AgentMedia.SourceOf(agentId, mrdId)),
+        AgentMedia.Basic(agentId, Options.Password),
+        Correlator.Pair(agentId, mrdId));
+
+    public Task SubscribeAsync(string agentId, CancellationToken cancellationToken) =>
+        Notifications?.SubscribeAsync(agentId, Options.Password, cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>
+    /// One Media PUT: registers the expected notification, sends the request timed into <paramref name="httpStep"/>
+    /// and, when <paramref name="awaitNotification"/>, waits for the notification (timed into <paramref name="notificationStep"/>
+    /// from the same start). Returns whether both went as expected.
+    /// </summary>
+    public async ValueTask<bool> ChangeAsync(
+        AgentMedia media,
+        MediaAction action,
+        string? reasonCodeId,
+        Expectation expectation,
+        StepRecorder httpStep,
+        StepRecorder? notificationStep,
+        long startTicks,
+        bool awaitNotification,
+        CancellationToken cancellationToken,
+        bool silent = false,
+        bool maySilent = false)
+    {
+        var requestId = NextRequestId();
+        var body = Bodies.Get(action, reasonCodeId);
+        var pending = Correlating
+            ? Correlator.Register(requestId, media.Pair, action, reasonCodeId, expectation, startTicks, notificationStep, awaitNotification, silent, maySilent)
+            : null;
+        using var request = new HttpRequestMessage(HttpMethod.Put, media.Uri) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = MediaBodies.XmlContentType;
+        request.Headers.Authorization = media.Auth;
+        request.Headers.TryAddWithoutValidation("requestId", requestId);
+        if (pending is not null)
+        {
+            Correlator.MarkSent(pending);
+        }
+
+        var status = await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
+        if (status != 202)
+        {
+            if (pending is not null)
+            {
+                Correlator.Cancel(pending);
+            }
+
+            return false;
+        }
+
+        if (pending is null)
+        {
+            return true;
+        }
+
+        Correlator.MarkAccepted(pending);
+        if (!awaitNotification || silent)
+        {
+            return true;
+        }
+
+        var outcome = await pending.Task.WaitAsync(cancellationToken);
+        return outcome.Ok;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Notifications is not null)
+        {
+            await Notifications.DisposeAsync();
+        }
+
+        Correlator.Dispose();
+        Http.Dispose();
+    }
+}
+
+public sealed class TargetUnreachableException(string message) : Exception(message);
+
+/// <summary>Records steps that must not appear in the report (clean-up traffic).</summary>
+internal static class Untimed
+{
+    public static StepRecorder Step(string name) => new("(clean)", name);
+
+    public static long Now => Stopwatch.GetTimestamp();
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Stats;
+
+namespace MrdSimulator.Load.Finesse.Scenarios;
+
+/// <summary>
+/// agent-shift: each virtual user is one agent working a shift: sign in to every MRD, cycle READY / NOT_READY
+/// (with reason codes) a few times, sign out with a reason code. Every action waits for its notification.
+/// </summary>
+public sealed class AgentShiftScenario(string name, FinesseTarget target, FinesseScenarioOptions options) : IScenario
+{
+    private readonly ConcurrentBag<User> _users = [];
+    private Steps _steps = null!;
+
+    public string Name { get; } = name;
+
+    internal FinesseTarget Target { get; } = target;
+
+    internal FinesseScenarioOptions Options { get; } = options;
+
+    public int? MaxVirtualUsers => Options.Agents.Count;
+
+    public async Task InitAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        await Target.EnsureReachableAsync().WaitAsync(cancellationToken);
+        _steps = new Steps(context);
+    }
+
+    public IVirtualUser CreateVirtualUser(int index)
+    {
+        var agent = Options.Agents[index];
+        var user = new User(this, agent, Options.Mrds.Select(m => Target.Media(agent, m)).ToArray());
+        _users.Add(user);
+        return user;
+    }
+
+    public async Task CleanAsync(CancellationToken cancellationToken) =>
+        await FinesseClean.SignOutAsync(Target, _users.SelectMany(u => u.Media), Options, cancellationToken);
+
+    private sealed class Steps(ScenarioContext c)
+    {
+        public StepRecorder Subscribe { get; } = c.Step(StepNames.Subscribe);
+        public StepRecorder Reset { get; } = c.Step(StepNames.Reset);
+        public StepRecorder ResetN { get; } = c.Step(StepNames.Reset + StepNames.Notified);
+        public StepRecorder SignIn { get; } = c.Step(StepNames.SignIn);
+        public StepRecorder SignInN { get; } = c.Step(StepNames.SignIn + StepNames.Notified);
+        public StepRecorder Ready { get; } = c.Step(StepNames.Ready);
+        public StepRecorder ReadyN { get; } = c.Step(StepNames.Ready + StepNames.Notified);
+        public StepRecorder ReadyAgain { get; } = c.Step(StepNames.ReadyAgain);
+        public StepRecorder NotReady { get; } = c.Step(StepNames.NotReady);
+        public StepRecorder NotReadyN { get; } = c.Step(StepNames.NotReady + StepNames.Notified);
+        public StepRecorder SignOut { get; } = c.Step(StepNames.SignOut);
+        public StepRecorder SignOutN { get; } = c.Step(StepNames.SignOut + StepNames.Notified);
+    }
+
+    private sealed class User(AgentShiftScenario scenario, string agent, AgentMedia[] media) : IVirtualUser
+    {
+        private bool _subscribed;
+        private bool _needsReset = true;
+        private int _shift;
+
+        public AgentMedia[] Media { get; } = media;
+
+        public async ValueTask RunIterationAsync(IterationContext ctx)
+        {
+            var t = scenario._steps;
+            var target = scenario.Target;
+            var o = scenario.Options;
+            var ct = ctx.CancellationToken;
+            if (!_subscribed)
+            {
+                var start = ctx.NextStepStart();
+                try
+                {
+                    await target.SubscribeAsync(agent, ct);
+                    t.Subscribe.Record(true, StatusCodes.Ok, Untimed.Now - start);
+                    _subscribed = true;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
+                {
+                    t.Subscribe.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
+                    return;
+                }
+            }
+
+            if (_needsReset)
+            {
+                // Unknown starting point (previous run, failed iteration): sign out; "not logged in" is fine.
+                foreach (var m in Media)
+                {
+                    await target.ChangeAsync(m, MediaAction.Logout, Reason(o.LogoutReasons, 0), Expectation.Either, t.Reset, t.ResetN, ctx.NextStepStart(), true, ct);
+                    m.KnownState = MediaStates.Logout;
+                }
+
+                _needsReset = false;
+            }
+
+            _shift++;
+            var ok = true;
+            foreach (var m in Media)
+            {
+                ok = ok && await Do(m, MediaAction.Login, null, t.SignIn, t.SignInN, MediaStates.NotReady);
+            }
+
+            for (var c = 0; ok && c < o.Cycles; c++)
+            {
+                foreach (var m in Media)
+                {
+                    ok = ok && await Do(m, MediaAction.Ready, null, t.Ready, t.ReadyN, MediaStates.Ready);
+                    if (ok && c == 0 && o.CheckSilentReady)
+                    {
+                        // READY while READY: accepted, and no notification may follow.
+                        ok = await target.ChangeAsync(m, MediaAction.Ready, null, Expectation.Success, t.ReadyAgain, null, ctx.NextStepStart(), true, ct, silent: true);
+                    }
+                }
+
+                foreach (var m in Media)
+                {
+                    ok = ok && await Do(m, MediaAction.NotReady, Reason(o.NotReadyReasons, c + _shift), t.NotReady, t.NotReadyN, MediaStates.NotReady);
+                }
+            }
+
+            foreach (var m in Media)
+            {
+                ok = ok && await Do(m, MediaAction.Logout, Reason(o.LogoutReasons, _shift), t.SignOut, t.SignOutN, MediaStates.Logout);
+            }
+
+            if (!ok)
+            {
+                _needsReset = true;
+            }
+
+            async ValueTask<bool> Do(AgentMedia m, MediaAction action, string? reason, StepRecorder step, StepRecorder notified, string next)
+            {
+                if (o.ThinkTime > TimeSpan.Zero)
+                {
+                    await Task.Delay(o.ThinkTime, ct);
+                }
+
+                var done = await target.ChangeAsync(m, action, reason, Expectation.Success, step, notified, ctx.NextStepStart(), o.AwaitNotifications, ct);
+                m.KnownState = done ? next : null;
+                return done;
+            }
+        }
+    }
+
+    internal static string? Reason(IReadOnlyList<string> reasons, int index) => reasons.Count == 0 ? null : reasons[index % reasons.Count];
+}
+
+internal static class FinesseClean
+{
+    /// <summary>Signs out every pair a virtual user may have left signed in; not timed, not reported.</summary>
+    public static async Task SignOutAsync(FinesseTarget target, IEnumerable<AgentMedia> media, FinesseScenarioOptions options, CancellationToken cancellationToken)
+    {
+        var step = Untimed.Step(StepNames.SignOut);
+        var reason = AgentShiftScenario.Reason(options.LogoutReasons, 0);
+        var pending = media.Where(m => m.KnownState != MediaStates.Logout).ToList();
+        using var gate = new SemaphoreSlim(32);
+        await Task.WhenAll(pending.Select(async m =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                await target.ChangeAsync(m, MediaAction.Logout, reason, Expectation.Either, step, null, Untimed.Now, false, cancellationToken);
+                m.KnownState = MediaStates.Logout;
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }));
+    }
+}

@@ -1,0 +1,17 @@
+using MrdSimulator.Load.Cli;
+
+namespace MrdSimulator.Load;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cancel.Cancel();
+        };
+        return await CommandLine.Build().Parse(args).InvokeAsync(cancellationToken: cancel.Token);
+    }
+}

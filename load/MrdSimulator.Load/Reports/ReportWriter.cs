@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using MrdSimulator.Load.Stats;
+
+namespace MrdSimulator.Load.Reports;
+
+/// <summary>Writes the report files of a run (HTML, Markdown, CSV, JSON) into one folder.</summary>
+public static class ReportWriter
+{
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    public static IReadOnlyList<string> Write(RunResult result, string folder, IReadOnlyCollection<string> formats)
+    {
+        Directory.CreateDirectory(folder);
+        var written = new List<string>();
+        foreach (var format in formats.Select(f => f.ToLowerInvariant()).Distinct())
+        {
+            var (name, content) = format switch
+            {
+                "json" => ("report.json", Json(result)),
+                "md" => ("report.md", MarkdownReport.Render(result)),
+                "csv" => ("report.csv", Csv(result)),
+                "html" => ("report.html", HtmlReport.Render(result)),
+                _ => throw new ArgumentException($"unknown report format '{format}' (html, md, csv, json)", nameof(formats)),
+            };
+            var path = Path.Combine(folder, name);
+            File.WriteAllText(path, content, new UTF8Encoding(false));
+            written.Add(path);
+        }
+
+        return written;
+    }
+
+    public static string Json(RunResult result) => JsonSerializer.Serialize(result, JsonOptions);
+
+    public static readonly string[] CsvHeader =
+    [
+        "test_suite", "test_name", "scenario", "duration", "step_name", "request_count", "ok", "failed", "rps",
+        "min", "mean", "max", "50_percent", "75_percent", "95_percent", "99_percent", "std_dev",
+        "data_transfer_min_kb", "data_transfer_mean_kb", "data_transfer_max_kb", "data_transfer_all_mb",
+        "99_9_percent", "fail_percent", "timeouts",
+    ];
+
+    /// <summary>NBomber's CSV columns (so existing tooling ports), then p99.9, fail% and timeouts. Latencies in ms.</summary>
+    public static string Csv(RunResult r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(',', CsvHeader));
+        var duration = TimeSpan.FromSeconds(r.DurationSeconds).ToString("c", CultureInfo.InvariantCulture);
+        foreach (var s in r.Steps)
+        {
+            var bytes = s.BytesSent + s.BytesReceived;
+            var meanKb = s.Count == 0 ? 0 : bytes / 1024.0 / s.Count;
+            string[] row =
+            [
+                "mrdload", Csv(r.TestName), Csv(s.Scenario), duration, Csv(s.Step),
+                N(s.Count), N(s.Ok), N(s.Fail), D(s.Rps),
+                D(s.Latency.MinMs), D(s.Latency.MeanMs), D(s.Latency.MaxMs), D(s.Latency.P50Ms), D(s.Latency.P75Ms),
+                D(s.Latency.P95Ms), D(s.Latency.P99Ms), D(s.Latency.StdDevMs),
+                D(meanKb), D(meanKb), D(meanKb), D(bytes / 1048576.0),
+                D(s.Latency.P999Ms), D(s.FailPercent), N(s.Timeouts),
+            ];
+            sb.AppendLine(string.Join(',', row));
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Csv(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    internal static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
+
+    internal static string D(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
+public static class MarkdownReport
+{
+    public static string Render(RunResult r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"# mrdload report: {r.TestName}");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- session: `{r.SessionId}`, started {r.StartedAt:yyyy-MM-dd HH:mm:ss} UTC, duration {r.DurationSeconds:0.###} s");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- target: {r.BaseUrl}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- scenarios: {string.Join(", ", r.Scenarios)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- load simulations: {string.Join("; ", r.LoadSimulations)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- coordinated-omission correction: {(r.CoordinatedOmissionCorrection ? "on" : "off")}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- result: **{(r.AbortReason is not null ? "ABORTED: " + r.AbortReason : r.ThresholdsPassed ? "PASSED" : "THRESHOLDS FAILED")}**");
+        sb.AppendLine();
+        sb.AppendLine("## Steps (latency in ms, OK requests)");
+        sb.AppendLine();
+        sb.AppendLine("| scenario | step | count | ok | fail | fail % | RPS | min | mean | max | stddev | p50 | p75 | p95 | p99 | p99.9 | KB sent | KB received |");
+        sb.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var s in r.Steps)
+        {
+            var l = s.Latency;
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {s.Scenario} | {s.Step} | {s.Count} | {s.Ok} | {s.Fail} | {s.FailPercent:0.###} | {s.Rps:0.##} | {l.MinMs:0.###} | {l.MeanMs:0.###} | {l.MaxMs:0.###} | {l.StdDevMs:0.###} | {l.P50Ms:0.###} | {l.P75Ms:0.###} | {l.P95Ms:0.###} | {l.P99Ms:0.###} | {l.P999Ms:0.###} | {s.BytesSent / 1024.0:0.#} | {s.BytesReceived / 1024.0:0.#} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Status codes");
+        sb.AppendLine();
+        sb.AppendLine("| scenario | step | code | count | meaning |");
+        sb.AppendLine("|---|---|---:|---:|---|");
+        foreach (var s in r.Steps)
+        {
+            foreach (var c in s.StatusCodes)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {s.Scenario} | {s.Step} | {c.Code} | {c.Count} | {c.Message} |");
+            }
+        }
+
+        var n = r.Notifications;
+        sb.AppendLine();
+        sb.AppendLine("## Notifications");
+        sb.AppendLine();
+        sb.AppendLine("| expected | received | lost | duplicated | out of order | contradicting | unexpected | late | silent as expected | unmatched |");
+        sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine(CultureInfo.InvariantCulture,
+            $"| {n.Expected} | {n.Received} | {n.Lost} | {n.Duplicated} | {n.OutOfOrder} | {n.Contradicting} | {n.Unexpected} | {n.Late} | {n.ExpectedSilent} | {n.Unmatched} |");
+        if (r.Thresholds.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Thresholds");
+            sb.AppendLine();
+            sb.AppendLine("| rule | result | actual |");
+            sb.AppendLine("|---|---|---|");
+            foreach (var t in r.Thresholds)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| `{t.Expression}` | {(t.Passed ? "pass" : "**FAIL**")} | {t.Actual}{(t.Error is null ? "" : " (" + t.Error + ")")} |");
+            }
+        }
+
+        sb.AppendLine();
+        sb.AppendLine("## Generator");
+        sb.AppendLine();
+        if (r.Generator is { } g)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"- scheduler lag p50 {g.SchedulerLagP50Ms:0.###} ms, p99 {g.SchedulerLagP99Ms:0.###} ms, max {g.SchedulerLagMaxMs:0.###} ms; dropped arrivals {g.Dropped}; max CPU {g.MaxCpuPercent:0.#} %");
+        }
+
+        if (r.Runtime.Count > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"- CPU mean {r.Runtime.Average(s => s.CpuPercent):0.#} %, working set max {r.Runtime.Max(s => s.WorkingSetMb):0.#} MB, GC heap max {r.Runtime.Max(s => s.GcHeapMb):0.#} MB, gen0/1/2 collections {r.Runtime[^1].Gen0}/{r.Runtime[^1].Gen1}/{r.Runtime[^1].Gen2}");
+        }
+
+        if (r.Warnings.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Warnings");
+            sb.AppendLine();
+            foreach (var w in r.Warnings)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"- {w}");
+            }
+        }
+
+        return sb.ToString();
+    }
+}

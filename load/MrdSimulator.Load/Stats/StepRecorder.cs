@@ -1,0 +1,135 @@
+namespace MrdSimulator.Load.Stats;
+
+/// <summary>Thread-safe live statistics of one step of one scenario.</summary>
+public sealed class StepRecorder
+{
+    private readonly long[] _statusCounts = new long[StatusCodes.MaxCode - StatusCodes.MinCode + 1];
+    private readonly LatencyHistogram _intervalScratch = new();
+    private LatencyHistogram _previous = new();
+    private LatencyHistogram _current = new();
+    private long _bytesSent;
+    private long _bytesReceived;
+    private long _previousOk;
+    private long _previousFail;
+    private long _previousBytes;
+
+    public StepRecorder(string scenario, string step)
+    {
+        Scenario = scenario;
+        Step = step;
+    }
+
+    public string Scenario { get; }
+
+    public string Step { get; }
+
+    public LatencyHistogram Ok { get; } = new();
+
+    public LatencyHistogram Fail { get; } = new();
+
+    public long BytesSent => Volatile.Read(ref _bytesSent);
+
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
+
+    public List<IntervalPoint> Intervals { get; } = [];
+
+    internal Engine.RunControl? Control { get; init; }
+
+    public void Record(bool ok, int statusCode, long latencyTicks, long bytesSent = 0, long bytesReceived = 0)
+    {
+        (ok ? Ok : Fail).RecordTicks(latencyTicks);
+        var index = Math.Clamp(statusCode, StatusCodes.MinCode, StatusCodes.MaxCode) - StatusCodes.MinCode;
+        Interlocked.Increment(ref _statusCounts[index]);
+        Control?.OnRecorded(ok, statusCode);
+        if (bytesSent != 0)
+        {
+            Interlocked.Add(ref _bytesSent, bytesSent);
+        }
+
+        if (bytesReceived != 0)
+        {
+            Interlocked.Add(ref _bytesReceived, bytesReceived);
+        }
+    }
+
+    /// <summary>Forgets everything recorded so far (after warm-up).</summary>
+    public void Reset()
+    {
+        Ok.Reset();
+        Fail.Reset();
+        _previous.Reset();
+        _current.Reset();
+        Array.Clear(_statusCounts);
+        Interlocked.Exchange(ref _bytesSent, 0);
+        Interlocked.Exchange(ref _bytesReceived, 0);
+        _previousOk = 0;
+        _previousFail = 0;
+        _previousBytes = 0;
+        Intervals.Clear();
+    }
+
+    public IReadOnlyDictionary<int, long> StatusCounts()
+    {
+        var result = new SortedDictionary<int, long>();
+        for (var i = 0; i < _statusCounts.Length; i++)
+        {
+            var c = Volatile.Read(ref _statusCounts[i]);
+            if (c != 0)
+            {
+                result[i + StatusCodes.MinCode] = c;
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Closes the interval that ended at <paramref name="elapsed"/>: computes its figures from the
+    /// difference of cumulative histograms (no sample is lost to a swap) and appends them to <see cref="Intervals"/>.
+    /// Called from one thread only.
+    /// </summary>
+    public IntervalPoint CloseInterval(TimeSpan elapsed, TimeSpan length)
+    {
+        var okTotal = Ok.TotalCount;
+        var failTotal = Fail.TotalCount;
+        _current.CopyFrom(Ok);
+        _intervalScratch.SetToDifference(_current, _previous);
+        (_previous, _current) = (_current, _previous);
+        var okCount = okTotal - _previousOk;
+        var failCount = failTotal - _previousFail;
+        _previousOk = okTotal;
+        _previousFail = failTotal;
+        var bytes = BytesSent + BytesReceived;
+        var bytesDelta = bytes - _previousBytes;
+        _previousBytes = bytes;
+        var seconds = Math.Max(length.TotalSeconds, 1e-6);
+        var point = new IntervalPoint(
+            Math.Round(elapsed.TotalSeconds, 3),
+            okCount,
+            failCount,
+            Math.Round((okCount + failCount) / seconds, 2),
+            Micros(_intervalScratch.ValueAtPercentile(50)),
+            Micros(_intervalScratch.ValueAtPercentile(95)),
+            Micros(_intervalScratch.ValueAtPercentile(99)),
+            Micros(_intervalScratch.Max),
+            Math.Round(_intervalScratch.Mean / 1000.0, 3),
+            bytesDelta);
+        Intervals.Add(point);
+        return point;
+    }
+
+    private static double Micros(long micros) => Math.Round(micros / 1000.0, 3);
+}
+
+/// <summary>One reporting interval of one step. Latencies in milliseconds (OK requests only).</summary>
+public sealed record IntervalPoint(
+    double ElapsedSeconds,
+    long Ok,
+    long Fail,
+    double Rps,
+    double P50Ms,
+    double P95Ms,
+    double P99Ms,
+    double MaxMs,
+    double MeanMs,
+    long Bytes);

@@ -1,0 +1,143 @@
+namespace MrdSimulator.Load.Stats;
+
+/// <summary>Latency figures in milliseconds.</summary>
+public sealed record LatencySummary(
+    double MinMs,
+    double MeanMs,
+    double MaxMs,
+    double StdDevMs,
+    double P50Ms,
+    double P75Ms,
+    double P95Ms,
+    double P99Ms,
+    double P999Ms)
+{
+    public static LatencySummary From(LatencyHistogram h) => new(
+        Ms(h.Min),
+        Math.Round(h.Mean / 1000.0, 3),
+        Ms(h.Max),
+        Math.Round(h.StdDev / 1000.0, 3),
+        Ms(h.ValueAtPercentile(50)),
+        Ms(h.ValueAtPercentile(75)),
+        Ms(h.ValueAtPercentile(95)),
+        Ms(h.ValueAtPercentile(99)),
+        Ms(h.ValueAtPercentile(99.9)));
+
+    private static double Ms(long micros) => Math.Round(micros / 1000.0, 3);
+}
+
+public sealed record StatusCount(int Code, long Count, string Message);
+
+/// <summary>Final (or live) figures of one step, or of several merged steps.</summary>
+public sealed record StepSummary(
+    string Scenario,
+    string Step,
+    long Count,
+    long Ok,
+    long Fail,
+    double FailPercent,
+    double Rps,
+    LatencySummary Latency,
+    LatencySummary FailLatency,
+    long BytesSent,
+    long BytesReceived,
+    IReadOnlyList<StatusCount> StatusCodes,
+    IReadOnlyList<IntervalPoint> Intervals)
+{
+    public long Timeouts => StatusCodes.Where(s => s.Code == Stats.StatusCodes.Timeout).Sum(s => s.Count);
+
+    public static StepSummary From(StepRecorder r, TimeSpan duration, bool includeIntervals = true) =>
+        Merge(r.Scenario, r.Step, [r], duration, includeIntervals);
+
+    /// <summary>Merges recorders by adding histogram counts (percentiles are never averaged).</summary>
+    public static StepSummary Merge(
+        string scenario, string step, IReadOnlyList<StepRecorder> recorders, TimeSpan duration, bool includeIntervals = false)
+    {
+        var ok = new LatencyHistogram();
+        var fail = new LatencyHistogram();
+        var codes = new SortedDictionary<int, long>();
+        long sent = 0;
+        long received = 0;
+        foreach (var r in recorders)
+        {
+            ok.Add(r.Ok);
+            fail.Add(r.Fail);
+            sent += r.BytesSent;
+            received += r.BytesReceived;
+            foreach (var (code, n) in r.StatusCounts())
+            {
+                codes[code] = codes.GetValueOrDefault(code) + n;
+            }
+        }
+
+        var count = ok.TotalCount + fail.TotalCount;
+        var seconds = Math.Max(duration.TotalSeconds, 1e-6);
+        return new StepSummary(
+            scenario,
+            step,
+            count,
+            ok.TotalCount,
+            fail.TotalCount,
+            count == 0 ? 0 : Math.Round(100.0 * fail.TotalCount / count, 4),
+            Math.Round(count / seconds, 2),
+            LatencySummary.From(ok),
+            LatencySummary.From(fail),
+            sent,
+            received,
+            codes.Select(kv => new StatusCount(kv.Key, kv.Value, Stats.StatusCodes.Describe(kv.Key))).ToList(),
+            includeIntervals && recorders.Count == 1 ? recorders[0].Intervals.ToList() : []);
+    }
+}
+
+/// <summary>Correlation counters: how requests matched their notifications.</summary>
+public sealed record NotificationSummary(
+    long Expected,
+    long Received,
+    long Lost,
+    long Duplicated,
+    long OutOfOrder,
+    long Contradicting,
+    long Unexpected,
+    long Unmatched,
+    long ExpectedSilent,
+    long Late);
+
+/// <summary>How well the generator itself kept up.</summary>
+public sealed record GeneratorHealth(double SchedulerLagP50Ms, double SchedulerLagP99Ms, double SchedulerLagMaxMs, long Dropped, double MaxCpuPercent);
+
+/// <summary>One sample of the generator's own resource use.</summary>
+public sealed record RuntimeSample(
+    double ElapsedSeconds,
+    double CpuPercent,
+    double WorkingSetMb,
+    double GcHeapMb,
+    long Gen0,
+    long Gen1,
+    long Gen2,
+    double GcPausePercent,
+    long ThreadPoolQueue,
+    int ThreadPoolThreads,
+    long InFlight);
+
+public sealed record ThresholdResult(string Expression, bool Passed, string Actual, string? Error);
+
+public sealed record RunResult(
+    string SessionId,
+    string TestName,
+    DateTimeOffset StartedAt,
+    double DurationSeconds,
+    string BaseUrl,
+    IReadOnlyList<string> Scenarios,
+    IReadOnlyList<string> LoadSimulations,
+    bool CoordinatedOmissionCorrection,
+    IReadOnlyList<StepSummary> Steps,
+    NotificationSummary Notifications,
+    IReadOnlyList<RuntimeSample> Runtime,
+    IReadOnlyList<ThresholdResult> Thresholds,
+    string? AbortReason,
+    IReadOnlyList<string> Warnings)
+{
+    public bool ThresholdsPassed => Thresholds.All(t => t.Passed);
+
+    public GeneratorHealth? Generator { get; init; }
+}

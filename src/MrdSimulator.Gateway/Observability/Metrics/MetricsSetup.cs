@@ -1,0 +1,57 @@
+using System.Diagnostics.Metrics;
+
+namespace MrdSimulator.Gateway.Observability.Metrics;
+
+/// <summary>Which meters the simulator exports, and <c>GET /metrics</c>.</summary>
+public static class MetricsSetup
+{
+    /// <summary>
+    /// Every meter named <c>MrdSimulator</c> or <c>MrdSimulator.*</c> (so a feature's new meter is exported
+    /// without registration), ASP.NET Core's hosting and Kestrel meters, and the runtime's.
+    /// </summary>
+    public static IReadOnlyList<string> MeterNames { get; } =
+        ["MrdSimulator", "MrdSimulator.*", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"];
+
+    /// <summary>Finer than ASP.NET Core's advice (5 ms first bucket), since simulator requests take well under a millisecond.</summary>
+    public static IReadOnlyList<double> RequestDurationBuckets => MetricCollector.SecondsBuckets;
+
+    /// <summary>
+    /// Meters created through an <see cref="IMeterFactory"/> (ASP.NET Core's) are accepted only from this
+    /// host's factory, so two hosts in one process (tests) do not count each other's requests.
+    /// </summary>
+    public static bool Accepts(Meter meter, IMeterFactory? ownFactory)
+    {
+        if (meter.Scope is IMeterFactory factory && ownFactory is not null && !ReferenceEquals(factory, ownFactory))
+        {
+            return false;
+        }
+
+        foreach (var name in MeterNames)
+        {
+            if (name.EndsWith(".*", StringComparison.Ordinal)
+                ? meter.Name.StartsWith(name[..^1], StringComparison.Ordinal)
+                : meter.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The meter filter for this host (the factory is captured now: the callback can outlive the container).</summary>
+    public static Func<Meter, bool> Filter(IMeterFactory? ownFactory) => meter => Accepts(meter, ownFactory);
+
+    public static IReadOnlyList<double>? BucketsFor(Instrument instrument) =>
+        instrument.Name == "http.server.request.duration" ? RequestDurationBuckets : null;
+
+    public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/metrics", (HttpContext context, MetricCollector collector) =>
+        {
+            context.Response.Headers.CacheControl = "no-store";
+            return Results.Text(PrometheusFormatter.Write(collector.Collect()), PrometheusFormatter.ContentType);
+        }).ExcludeFromDescription();
+        return app;
+    }
+}

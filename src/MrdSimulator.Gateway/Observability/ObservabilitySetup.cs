@@ -1,0 +1,59 @@
+using System.Diagnostics.Metrics;
+using MrdSimulator.Gateway.Configuration;
+using MrdSimulator.Gateway.Observability.Dashboard;
+using MrdSimulator.Gateway.Observability.Health;
+using MrdSimulator.Gateway.Observability.Metrics;
+using MrdSimulator.Gateway.Observability.Tracing;
+
+namespace MrdSimulator.Gateway.Observability;
+
+/// <summary>
+/// Metrics (OTLP and <c>/metrics</c>), traces (OTLP), health (<c>/health/live</c>, <c>/health/ready</c>) and
+/// the live dashboard (<c>/dashboard</c>). All of it is served by the simulator's own listener, which binds
+/// to loopback by default: these endpoints are unauthenticated and meant for operators.
+/// </summary>
+public static class ObservabilitySetup
+{
+    public static IServiceCollection AddObservability(this IServiceCollection services, SimulatorOptions options)
+    {
+        services.AddSimulatorHealthChecks();
+        if (options.Telemetry == TelemetryMode.Off)
+        {
+            return services;
+        }
+
+        services.AddSingleton(sp => new MetricCollector(
+            MetricsSetup.Filter(sp.GetService<IMeterFactory>()),
+            MetricsSetup.BucketsFor));
+        services.AddSingleton<AgentCensus>();
+        services.AddSingleton(sp => OpenTelemetryExport.Start(sp.GetRequiredService<IConfiguration>(), MetricsSetup.MeterNames));
+        services.AddSingleton<DashboardHistory>();
+        services.AddHostedService(sp => sp.GetRequiredService<DashboardHistory>());
+        services.AddSingleton<DashboardSnapshotBuilder>();
+        services.AddConventionalSections();
+        return services;
+    }
+
+    public static WebApplication MapObservability(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        var options = app.Services.GetRequiredService<SimulatorOptions>();
+        if (options.Telemetry == TelemetryMode.Off)
+        {
+            return app;
+        }
+
+        // Built now, before the first request: the listeners must be in place when traffic starts.
+        app.Services.GetRequiredService<MetricCollector>();
+        app.Services.GetRequiredService<AgentCensus>();
+        if (app.Services.GetRequiredService<OpenTelemetryExport>().Tracer is not null)
+        {
+            app.UseMiddleware<RequestSpanEnricher>();
+        }
+
+        app.MapMetricsEndpoint();
+        app.MapDashboard();
+        app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(DashboardApi.StartupLine(app.Urls)));
+        return app;
+    }
+}

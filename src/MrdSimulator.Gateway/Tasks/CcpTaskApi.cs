@@ -1,0 +1,127 @@
+using System.Globalization;
+using MrdSimulator.Domain.Errors;
+using MrdSimulator.Domain.Tasks;
+using MrdSimulator.Domain.Xml;
+using MrdSimulator.Grains;
+using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Grains.Tasks;
+
+namespace MrdSimulator.Gateway.Tasks;
+
+/// <summary>
+/// CCP's Task API (reference ccp §1–§5): create by POST (XML) or GET (query), poll, cancel, on both the
+/// <c>/ccp/task/…</c> and <c>/ccp/rest/task/…</c> prefixes. The Task API is not authenticated (ccp §1.3).
+/// </summary>
+public static class CcpTaskApi
+{
+    private static readonly string[] Prefixes = ["/ccp/task", "/ccp/rest/task"];
+
+    public static IEndpointRouteBuilder MapCcpTaskApi(this IEndpointRouteBuilder app)
+    {
+        foreach (var prefix in Prefixes)
+        {
+            var p = prefix;
+            app.MapPost(p + "/feed/{feedId}", (string feedId, HttpContext context, Silo silo) => CreateFromBodyAsync(p, feedId, context, silo));
+            app.MapGet(p + "/feed/{feedId}", (string feedId, HttpContext context, Silo silo) => CreateFromQueryAsync(p, feedId, context, silo));
+            app.MapGet(p + "/contact/{contactId}", (string contactId, Silo silo) => Poll(p, contactId, silo));
+            app.MapDelete(p + "/contact/{contactId}", (string contactId, Silo silo) => CancelAsync(contactId, silo));
+        }
+
+        return app;
+    }
+
+    private static async Task<IResult> CreateFromBodyAsync(string prefix, string feedId, HttpContext context, Silo silo)
+    {
+        if (FindFeed(feedId, silo) is not { } feed)
+        {
+            return UnknownFeed(feedId);
+        }
+
+        var contentType = context.Request.ContentType;
+        if (!string.IsNullOrEmpty(contentType) && !contentType.Contains("xml", StringComparison.OrdinalIgnoreCase))
+        {
+            return Error(TaskSubmissionParser.Invalid("Content-Type", $"Content-Type must be application/xml, not '{contentType}'"));
+        }
+
+        if (context.Request.ContentLength > TaskSubmissionParser.MaxBodyBytes)
+        {
+            return Error(TaskSubmissionParser.Invalid("Task", $"The request body is larger than {TaskSubmissionParser.MaxBodyBytes} bytes"));
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > TaskSubmissionParser.MaxBodyBytes)
+            {
+                return Error(TaskSubmissionParser.Invalid("Task", $"The request body is larger than {TaskSubmissionParser.MaxBodyBytes} bytes"));
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var (task, error) = TaskSubmissionParser.ParseXml(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, silo);
+    }
+
+    private static async Task<IResult> CreateFromQueryAsync(string prefix, string feedId, HttpContext context, Silo silo)
+    {
+        if (FindFeed(feedId, silo) is not { } feed)
+        {
+            return UnknownFeed(feedId);
+        }
+
+        var query = context.Request.Query.Select(q => new KeyValuePair<string, string?>(q.Key, q.Value.ToString()));
+        var (task, error) = TaskSubmissionParser.ParseQuery(query);
+        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, silo);
+    }
+
+    private static async Task<IResult> SubmitAsync(string prefix, int feed, TaskSubmission task, HttpContext context, Silo silo)
+    {
+        ContactRecord contact;
+        try
+        {
+            contact = await silo.Tasks.SubmitAsync(feed, task);
+        }
+        catch (MailboxFullException)
+        {
+            return Results.Text(TaskXml.Errors(new ApiError(503, "serviceUnavailable", "Too many task requests are waiting; try again", "Task")), "application/xml", statusCode: 503);
+        }
+
+        var request = context.Request;
+        context.Response.Headers.Location = $"{request.Scheme}://{request.Host}{request.PathBase}{prefix}/contact/{contact.ContactId}";
+        return Results.StatusCode(StatusCodes.Status201Created);
+    }
+
+    private static IResult Poll(string prefix, string contactId, Silo silo)
+    {
+        // A cancelled contact is no longer pollable (ccp §5).
+        if (silo.Tasks.Contacts.Poll(contactId) is not { } c || (c.Status == ContactStatus.Discarded && c.StatusReason == ContactReasons.CancelSucceeded))
+        {
+            return NotFound(contactId);
+        }
+
+        return Results.Text(TaskXml.Status(c.Status, c.StatusReason, c.EstimatedWaitTime, c.TaskId, c.AgentId, $"{prefix}/contact/{c.ContactId}"), "application/xml");
+    }
+
+    private static async Task<IResult> CancelAsync(string contactId, Silo silo) =>
+        await silo.Tasks.CancelAsync(contactId) switch
+        {
+            CancelResult.Cancelled => Results.Ok(),
+            CancelResult.NotFound => NotFound(contactId),
+            _ => Error(new ApiError(400, "invalidState", "The task can no longer be cancelled: an agent has already been selected or it has ended", contactId)),
+        };
+
+    private static int? FindFeed(string feedId, Silo silo) =>
+        int.TryParse(feedId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && silo.Directory.FindFeed(id) is not null ? id : null;
+
+    /// <summary>Undocumented in CCP; 404 because the feed URL names no resource (ccp open question 6).</summary>
+    private static IResult UnknownFeed(string feedId) =>
+        Results.Text(TaskXml.Errors(new ApiError(404, "notFound", $"No task feed with id '{feedId}'", feedId)), "application/xml", statusCode: 404);
+
+    private static IResult NotFound(string contactId) =>
+        Results.Text(TaskXml.Errors(new ApiError(404, "notFound", $"No task contact '{contactId}'", contactId)), "application/xml", statusCode: 404);
+
+    private static IResult Error(ApiError error) => Results.Text(TaskXml.Errors(error), "application/xml", statusCode: error.Status);
+}

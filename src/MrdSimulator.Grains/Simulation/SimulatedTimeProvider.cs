@@ -1,0 +1,153 @@
+namespace MrdSimulator.Grains.Simulation;
+
+/// <summary>
+/// A discrete-event clock: time moves only when <see cref="RunUntil"/> advances it to the next timer, and
+/// only after every grain call caused by the previous timer has finished (<c>WaitForQuiescence</c>).
+/// One timer fires at a time, in due-time order (ties in creation order), so a run is reproducible and
+/// an hour of traffic costs only the CPU its events need.
+/// </summary>
+public sealed class SimulatedTimeProvider(DateTimeOffset start) : TimeProvider
+{
+    private readonly Lock _gate = new();
+    private readonly PriorityQueue<SimTimer, (long Due, long Sequence)> _timers = new();
+    private long _now;
+    private long _sequence;
+
+    public SimulatedTimeProvider()
+        : this(new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero))
+    {
+    }
+
+    public DateTimeOffset Start { get; } = start;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public TimeSpan Elapsed => TimeSpan.FromTicks(Interlocked.Read(ref _now));
+
+    public override long GetTimestamp() => Interlocked.Read(ref _now);
+
+    public override DateTimeOffset GetUtcNow() => Start + Elapsed;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new SimTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>
+    /// Fires timers in order until the clock reaches <paramref name="elapsed"/> (from <see cref="Start"/>),
+    /// calling <paramref name="waitIdle"/> before each step so every consequence of one event lands first.
+    /// </summary>
+    /// <returns>How many timer callbacks ran.</returns>
+    public long RunUntil(TimeSpan elapsed, Action waitIdle)
+    {
+        var end = elapsed.Ticks;
+        long fired = 0;
+        while (true)
+        {
+            waitIdle();
+            SimTimer? next = null;
+            lock (_gate)
+            {
+                while (_timers.TryPeek(out var candidate, out var priority))
+                {
+                    if (priority.Due > end)
+                    {
+                        break;
+                    }
+
+                    _timers.Dequeue();
+                    if (candidate.IsScheduledAt(priority.Sequence))
+                    {
+                        next = candidate;
+                        Interlocked.Exchange(ref _now, Math.Max(_now, priority.Due));
+                        break;
+                    }
+                }
+            }
+
+            if (next is null)
+            {
+                Interlocked.Exchange(ref _now, Math.Max(Interlocked.Read(ref _now), end));
+                waitIdle();
+                return fired;
+            }
+
+            next.Fire();
+            fired++;
+        }
+    }
+
+    private long Schedule(SimTimer timer, long due)
+    {
+        lock (_gate)
+        {
+            var sequence = ++_sequence;
+            _timers.Enqueue(timer, (due, sequence));
+            return sequence;
+        }
+    }
+
+    private sealed class SimTimer(SimulatedTimeProvider owner, TimerCallback callback, object? state) : ITimer
+    {
+        private long _scheduled;
+        private long _period = -1;
+        private bool _disposed;
+
+        public bool IsScheduledAt(long sequence)
+        {
+            lock (this)
+            {
+                return !_disposed && _scheduled == sequence;
+            }
+        }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (this)
+            {
+                if (_disposed)
+                {
+                    return false;
+                }
+
+                _period = period == Timeout.InfiniteTimeSpan || period <= TimeSpan.Zero ? -1 : period.Ticks;
+                _scheduled = dueTime == Timeout.InfiniteTimeSpan
+                    ? 0
+                    : owner.Schedule(this, owner.GetTimestamp() + Math.Max(0, dueTime.Ticks));
+                return true;
+            }
+        }
+
+        public void Fire()
+        {
+            lock (this)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _scheduled = _period > 0 ? owner.Schedule(this, owner.GetTimestamp() + _period) : 0;
+            }
+
+            callback(state);
+        }
+
+        public void Dispose()
+        {
+            lock (this)
+            {
+                _disposed = true;
+                _scheduled = 0;
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}

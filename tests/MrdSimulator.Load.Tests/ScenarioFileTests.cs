@@ -1,0 +1,148 @@
+using MrdSimulator.Load.Config;
+using MrdSimulator.Load.Engine;
+
+namespace MrdSimulator.Load.Tests;
+
+public sealed class ScenarioFileTests
+{
+    private const string Valid = """
+        name: smoke
+        target:
+          baseUrl: http://127.0.0.1:5080
+          password: password
+          notificationTimeout: 2s
+        settings:
+          reportFormats: [html, json]
+          arrival: poisson
+        load:
+          - ramp-inject 50/s 5s
+          - inject 50/s 20s
+        scenarios:
+          - name: shift
+            type: agent-shift
+            agents: 1000-1099
+            mrds: [5000, 5001]
+            weight: 2
+          - name: storm
+            type: state-storm
+            agents: 1100-1199
+            load: [keep-constant 20 10s]
+        thresholds:
+          - p99 < 50ms
+          - lost_notifications = 0
+        """;
+
+    [Fact]
+    public void ReadsAValidFile()
+    {
+        var spec = ScenarioFileLoader.Parse(Valid, "smoke.yaml");
+        Assert.Equal("smoke", spec.TestName);
+        Assert.Equal(TimeSpan.FromSeconds(2), spec.NotificationTimeout);
+        Assert.Equal(ArrivalPattern.Poisson, spec.Arrival);
+        Assert.Equal(2, spec.Load!.Count);
+        Assert.Equal(2, spec.Scenarios.Count);
+        Assert.Equal([5000, 5001], spec.Scenarios[0].Mrds);
+        Assert.Equal(2, spec.Scenarios[0].Weight);
+        Assert.Null(spec.Scenarios[0].Load);
+        Assert.IsType<KeepConstant>(Assert.Single(spec.Scenarios[1].Load!));
+        Assert.Equal(2, spec.Thresholds.Count);
+    }
+
+    private static ScenarioFileException Fails(string yaml) =>
+        Assert.Throws<ScenarioFileException>(() => ScenarioFileLoader.Parse(yaml, "bad.yaml"));
+
+    [Fact]
+    public void UnknownFieldFailsWithFileLineAndField()
+    {
+        var ex = Fails(Valid.Replace("    weight: 2", "    wieght: 2", StringComparison.Ordinal));
+        Assert.Equal("bad.yaml", ex.File);
+        Assert.Equal(17, ex.Line);
+        Assert.Equal("scenarios[0].wieght", ex.Field);
+        Assert.Contains("unknown field 'wieght'", ex.Reason, StringComparison.Ordinal);
+        Assert.StartsWith("bad.yaml:17:5: scenarios[0].wieght: unknown field", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CaseTypoSuggestsTheField()
+    {
+        var ex = Fails(Valid.Replace("  baseUrl:", "  baseurl:", StringComparison.Ordinal));
+        Assert.Equal(3, ex.Line);
+        Assert.Contains("did you mean 'baseUrl'", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ImpossibleRateFailsWithLineAndReason()
+    {
+        var ex = Fails(Valid.Replace("inject 50/s 20s", "inject 5000000/s 20s", StringComparison.Ordinal));
+        Assert.Equal(11, ex.Line);
+        Assert.Equal("load", ex.Field);
+        Assert.Contains("impossible", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ftp://127.0.0.1:5080", "scheme must be http or https")]
+    [InlineData("127.0.0.1:5080", "not an absolute URL")]
+    [InlineData("localhost", "not an absolute URL")]
+    [InlineData("http://127.0.0.1:5080/finesse/api", "without a path")]
+    public void WrongUrlFailsWithLineAndReason(string url, string reason)
+    {
+        var ex = Fails(Valid.Replace("http://127.0.0.1:5080", url, StringComparison.Ordinal));
+        Assert.Equal(3, ex.Line);
+        Assert.Equal("target.baseUrl", ex.Field);
+        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MoreVirtualUsersThanAgentsFails()
+    {
+        var ex = Fails(Valid.Replace("keep-constant 20 10s", "keep-constant 500 10s", StringComparison.Ordinal));
+        Assert.Equal("scenarios[1].load", ex.Field);
+        Assert.Contains("500 virtual users need 500 agents", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadThresholdFailsWithItsLine()
+    {
+        var ex = Fails(Valid.Replace("p99 < 50ms", "p99 << 50ms", StringComparison.Ordinal));
+        Assert.Equal(23, ex.Line);
+        Assert.Equal("thresholds", ex.Field);
+    }
+
+    [Fact]
+    public void UnknownScenarioTypeListsTheKnownOnes()
+    {
+        var ex = Fails(Valid.Replace("type: state-storm", "type: storm", StringComparison.Ordinal));
+        Assert.Contains("agent-shift, state-storm, hot-pair, http", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TaskHandlingIsAnnouncedAsNotYetImplemented()
+    {
+        var ex = Fails(Valid.Replace("type: state-storm", "type: task-handling", StringComparison.Ordinal));
+        Assert.Contains("not implemented yet", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BrokenYamlReportsItsPosition()
+    {
+        var ex = Fails("scenarios:\n  - name: a\n    type: [unclosed\n");
+        Assert.Equal("yaml", ex.Field);
+        Assert.True(ex.Line >= 3);
+    }
+
+    [Fact]
+    public void ScenarioWithoutAnyLoadFails()
+    {
+        var ex = Fails("scenarios:\n  - name: a\n    type: http\n");
+        Assert.Equal("scenarios[0].load", ex.Field);
+        Assert.Equal(2, ex.Line);
+    }
+
+    [Fact]
+    public void WrongAgentRangeFails()
+    {
+        var ex = Fails(Valid.Replace("1000-1099", "1099-1000", StringComparison.Ordinal));
+        Assert.Equal("scenarios[0].agents", ex.Field);
+        Assert.Contains("ends before it starts", ex.Reason, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace MrdSimulator.Observability.Tests;
+
+public sealed class OtlpExportTests
+{
+    [Fact]
+    public async Task MetricsAreExportedOverOtlpHttpProtobufWhenTheEndpointIsSet()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var host = await SimulatorHost.StartAsync(Otel(receiver));
+        await PrometheusTests.TrafficAsync(host, agents: 2);
+
+        var names = await WaitForAsync(() => receiver.Metrics.SelectMany(MetricNames).ToHashSet(),
+            n => n.Contains("mrdsim.notifications.published") && n.Contains("http.server.request.duration") && n.Contains("mrdsim.agents"));
+
+        foreach (var expected in new[]
+        {
+            "http.server.request.duration", "mrdsim.grain.activations", "mrdsim.grain.turn.duration", "mrdsim.grain.active",
+            "mrdsim.grain.mailbox.depth", "mrdsim.notifications.published", "mrdsim.agents", "kestrel.active_connections",
+        })
+        {
+            Assert.Contains(expected, names);
+        }
+
+        Assert.All(receiver.ContentTypes, t => Assert.Equal("application/x-protobuf", t));
+        var service = Protobuf.Path(receiver.Metrics.First(), 1, 1, 1)
+            .Where(kv => Protobuf.String(kv, 1) == "service.name")
+            .Select(kv => Protobuf.String(Protobuf.Path(kv, 2).First(), 1)).Single();
+        Assert.Equal("mrdsim-under-test", service);
+    }
+
+    [Fact]
+    public async Task TracesLinkTheRequestTheGrainTurnAndTheNotification()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await using var host = await SimulatorHost.StartAsync(Otel(receiver));
+        await host.SignInAsync("1001");
+
+        // A notification span exists only when someone listens: hold the user's SSE stream open.
+        using var stream = new HttpRequestMessage(HttpMethod.Get, "/notifications");
+        stream.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("1001:password")));
+        using var sse = await host.Client.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
+        await host.SetStateAsync("1001", "READY");
+
+        var spans = await WaitForAsync(() => receiver.Traces.SelectMany(Spans).ToList(),
+            s => s.Any(x => x.Name == "notification publish"));
+
+        var publish = spans.First(s => s.Name == "notification publish");
+        var grain = spans.Single(s => s.SpanId == publish.ParentId);
+        var request = spans.Single(s => s.SpanId == grain.ParentId);
+        Assert.Equal("MediaGrain", grain.Name);
+        Assert.Equal("PUT /finesse/api/User/{id}/Media/{mrdId}", request.Name);
+        Assert.Equal(request.TraceId, publish.TraceId);
+        Assert.Equal(string.Empty, request.ParentId);
+    }
+
+    private static Dictionary<string, string?> Otel(OtlpReceiver receiver) => new()
+    {
+        ["OTEL_EXPORTER_OTLP_ENDPOINT"] = receiver.Endpoint,
+        ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+        ["OTEL_SERVICE_NAME"] = "mrdsim-under-test",
+        ["OTEL_METRIC_EXPORT_INTERVAL"] = "250",
+        ["OTEL_BSP_SCHEDULE_DELAY"] = "100",
+    };
+
+    private static IEnumerable<string> MetricNames(byte[] request) =>
+        Protobuf.Path(request, 1, 2, 2).Select(m => Protobuf.String(m, 1));
+
+    private static IEnumerable<Span> Spans(byte[] request) =>
+        Protobuf.Path(request, 1, 2, 2).Select(s => new Span(Protobuf.Hex(s, 1), Protobuf.Hex(s, 2), Protobuf.Hex(s, 4), Protobuf.String(s, 5)));
+
+    private static async Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        var value = read();
+        while (!done(value) && clock.Elapsed < TimeSpan.FromSeconds(8))
+        {
+            await Task.Delay(100);
+            value = read();
+        }
+
+        Assert.True(done(value), $"not received within 8 s: {value}");
+        return value;
+    }
+
+    private sealed record Span(string TraceId, string SpanId, string ParentId, string Name);
+}
