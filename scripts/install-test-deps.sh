@@ -6,8 +6,13 @@ cd "$(dirname "$0")/.."
 
 apt_packages=(
   curl
-  wrk
+  wrk                # benchmark scripts
+  chromium           # headless browser for the dashboard and load-report tests (driven by Playwright)
+  prometheus         # promtool check metrics, and a real Prometheus scraping /metrics
+  python3-slixmpp    # a real XMPP client over TCP (conformance tests)
 )
+
+command -v npm >/dev/null || apt_packages+=(nodejs npm)
 
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -7,6 +7,8 @@ public static class XmppApi
     {
         services.AddSingleton<XmppServer>();
         services.AddHostedService(sp => sp.GetRequiredService<XmppServer>());
+        services.AddSingleton<BoshSessions>();
+        services.AddHostedService(sp => sp.GetRequiredService<BoshSessions>());
         return services;
     }
 
@@ -14,9 +16,10 @@ public static class XmppApi
     {
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 
-        // Finesse documents /ws; Cisco's sample builds /ws/ (reference §8.1): serve both.
+        // Finesse documents /ws; Cisco's sample builds /ws/ (reference §8.1). Routing ignores a trailing slash,
+        // so this one route serves both.
         app.Map("/ws", XmppWebSocketEndpoint.HandleAsync);
-        app.Map("/ws/", XmppWebSocketEndpoint.HandleAsync);
+        app.Map("/http-bind", XmppBoshEndpoint.HandleAsync);
         return app;
     }
 }

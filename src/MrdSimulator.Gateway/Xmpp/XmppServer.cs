@@ -20,6 +20,7 @@ public sealed class XmppServer : IHostedService, IDisposable
     public const string MeterName = "MrdSimulator.Xmpp";
 
     private readonly ConcurrentDictionary<long, XmppSession> _sessions = new();
+    private readonly ConcurrentDictionary<string, long> _authentications = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, XmppSession> _bound = new(StringComparer.Ordinal);
     private readonly ILogger<XmppServer> _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -81,7 +82,21 @@ public sealed class XmppServer : IHostedService, IDisposable
         {
             var address = IPAddress.Parse(Options.BindAddress);
             var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            listener.Bind(new IPEndPoint(address, Options.Port));
+            try
+            {
+                listener.Bind(new IPEndPoint(address, Options.Port));
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // Several simulators on one machine (parallel test hosts) must not stop each other from starting:
+                // the REST side, WebSocket and BOSH still work; only XMPP over TCP is off for this one.
+                listener.Dispose();
+                _logger.LogWarning("XMPP over TCP is off: {Address}:{Port} is in use (use --xmpp-port 0 for a free port)", address, Options.Port);
+                Console.WriteLine($"XMPP over TCP is off: {address}:{Options.Port} is in use");
+                _sweepLoop = SweepLoopAsync();
+                return Task.CompletedTask;
+            }
+
             listener.Listen(1024);
             _listener = listener;
             TcpEndPoint = (IPEndPoint)listener.LocalEndPoint!;
@@ -176,7 +191,10 @@ public sealed class XmppServer : IHostedService, IDisposable
         _logger.LogWarning("XMPP session closed: outbound queue full (slow consumer)");
     }
 
-    internal void CountRejected() => Interlocked.Increment(ref _rejected);
+    /// <summary>Successful SASL authentications by mechanism (which mechanism real clients chose).</summary>
+    public long Authentications(string mechanism) => _authentications.TryGetValue(mechanism, out var count) ? count : 0;
+
+    internal void CountAuthentication(string mechanism) => _authentications.AddOrUpdate(mechanism, 1, static (_, n) => n + 1);
 
     private async Task AcceptLoopAsync(Socket listener)
     {

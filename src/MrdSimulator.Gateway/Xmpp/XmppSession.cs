@@ -52,6 +52,7 @@ internal sealed partial class XmppSession : INotificationSink
     private long _eventSequence;
     private long _lastActivity;
     private string? _pingId;
+    private string? _mechanism;
     private bool _opened;
 
     public XmppSession(XmppServer server, XmppFraming framing, bool secure, bool loopback, bool tlsAvailable)
@@ -504,9 +505,11 @@ internal sealed partial class XmppSession : INotificationSink
                     {
                         case "PLAIN":
                             _scram = null;
+                            _mechanism = mechanism;
                             SaslDone(_server.Sasl.Plain(data));
                             break;
                         case "SCRAM-SHA-1":
+                            _mechanism = mechanism;
                             _scram = _server.Sasl.StartScram();
                             SaslDone(_scram.Start(data));
                             break;
@@ -575,6 +578,7 @@ internal sealed partial class XmppSession : INotificationSink
             case SaslStatus.Success:
                 User = step.User;
                 State = SessionState.Authenticated;
+                _server.CountAuthentication(_mechanism!);
                 RestartPending = true;
                 Send(step.Data is null
                     ? $"<success xmlns='{Ns.Sasl}'/>"

@@ -51,8 +51,8 @@ public sealed class SimulatorFactory : WebApplicationFactory<Program>
         {
             services.AddSingleton<TimeProvider>(Time);
             services.AddSingleton(Directory);
-            // XMPP on a free port: factories run in parallel and must not fight over 5222.
-            services.AddSingleton(Options.Xmpp.Port == 5222 ? Options with { Xmpp = Options.Xmpp with { Port = 0 } } : Options);
+            // In-memory servers run side by side: none may hold the real XMPP TCP port.
+            services.AddSingleton(Options.Xmpp.Port == new Xmpp.XmppOptions().Port ? Options with { Xmpp = Options.Xmpp with { Port = -1 } } : Options);
             if (MediaStorage is not null)
             {
                 services.AddSingleton(sp => new Silo(

@@ -23,12 +23,12 @@ public sealed class MailboxTests
         storage.Close();
         var first = agent.PutXmlAsync(Media, HttpExtensions.SignIn, "first");
         await storage.WaitForWriterAsync();
-        var queued = new[]
-        {
-            agent.PutXmlAsync(Media, "<Media><state>READY</state></Media>", "second"),
-            agent.PutXmlAsync(Media, "<Media><state>NOT_READY</state><reasonCodeId>1001</reasonCodeId></Media>", "third"),
-        };
+        // Queue them one after the other so their order in the mailbox is known.
+        var second = agent.PutXmlAsync(Media, "<Media><state>READY</state></Media>", "second");
+        await WaitUntil(() => factory.Silo.MediaGrains.QueueLength(new MediaGrainKey("1234", 5001)) == 1);
+        var third = agent.PutXmlAsync(Media, "<Media><state>NOT_READY</state><reasonCodeId>1001</reasonCodeId></Media>", "third");
         await WaitUntil(() => factory.Silo.MediaGrains.QueueLength(new MediaGrainKey("1234", 5001)) == 2);
+        var queued = new[] { second, third };
 
         using var refused = await agent.PutXmlAsync(Media, "<Media><state>READY</state></Media>", "refused");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);

@@ -17,6 +17,7 @@ internal sealed class TaskHttp : IDisposable
         {
             b.UseSetting("Simulator:Agents", "20");
             b.UseSetting("Tasks:AdminToken", AdminToken);
+            b.UseSetting("Simulator:Xmpp:Port", "-1");
         });
         Anonymous = _factory.CreateClient();
     }
