@@ -1,18 +1,21 @@
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Gateway;
+using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Tasks;
 
 SimulatorOptions options;
 SimulatorDirectory directory;
+ChaosOptions chaos;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
 builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.Concat(MrdSimulator.Gateway.Tasks.TaskSetup.SwitchMappings).ToDictionary());
 try
 {
     options = SimulatorSetup.ReadOptions(builder.Configuration);
     directory = SimulatorSetup.LoadDirectory(options);
+    chaos = ChaosOptions.Read(builder.Configuration);
 }
 catch (Exception ex) when (ex is DirectoryException or OptionsException or InvalidOperationException or FormatException)
 {
@@ -35,6 +38,7 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Services.AddSimulator(options, directory);
 builder.Services.AddTaskSimulation(builder.Configuration);
+builder.Services.AddChaos(chaos);
 
 var app = builder.Build();
 app.MapSimulator();

@@ -1,4 +1,5 @@
 using MrdSimulator.Domain.Errors;
+using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Dialogs;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Media;
@@ -21,6 +22,7 @@ public static class SimulatorEndpoints
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
 
         app.MapObservability();
+        app.UseChaos();
         app.UseMiddleware<FinesseAuthMiddleware>();
 
         var finesse = app.MapGroup("/finesse/api").RequireFinesseUser();

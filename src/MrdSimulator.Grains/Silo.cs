@@ -30,7 +30,11 @@ public sealed class Silo : IAsyncDisposable
         Tasks.Queues = Runtime.CreateTable<int, MrdQueueGrain>(mrdId => new MrdQueueGrain(mrdId, Tasks));
         BotGrains = Runtime.CreateTable<MediaGrainKey, Simulation.BotGrain>(k => new Simulation.BotGrain(k, this));
         Generators = Runtime.CreateTable<int, Simulation.TaskGeneratorGrain>(mrdId => new Simulation.TaskGeneratorGrain(mrdId, this));
+        MediaFaults = services.Faults;
     }
+
+    /// <summary>Where the chaos layer installs its Media faults.</summary>
+    public MediaFaultHook MediaFaults { get; }
 
     /// <summary>Bot agents (one per agent and MRD) and per-MRD task generators.</summary>
     public GrainTable<MediaGrainKey, Simulation.BotGrain> BotGrains { get; }

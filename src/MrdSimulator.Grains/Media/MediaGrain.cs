@@ -22,6 +22,9 @@ public sealed record MediaGrainServices(
     public TaskServices? Tasks { get; init; }
 
     public IGrainStorage<MediaGrainKey, MediaTaskState> TaskStorage { get; init; } = new MemoryGrainStorage<MediaGrainKey, MediaTaskState>();
+
+    /// <summary>Where the chaos layer plugs in (back-end errors, signed-in census).</summary>
+    public MediaFaultHook Faults { get; init; } = new();
 }
 
 public sealed partial class MediaGrain(MediaGrainKey key, MediaGrainServices services) : Grain, IMediaGrain
@@ -40,6 +43,11 @@ public sealed partial class MediaGrain(MediaGrainKey key, MediaGrainServices ser
     {
         var user = services.Directory.FindUser(key.UserId) ?? throw new InvalidOperationException($"Unknown user {key.UserId}");
         var mrd = services.Directory.FindMrd(key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {key.MrdId}");
+        if (RefusedByFault(request, requestId, mrd) is { } refused)
+        {
+            return refused;
+        }
+
         var context = new MediaContext(mrd, user.IsAssignedTo(mrd.Id), services.Time.GetUtcNow().UtcDateTime);
         var outcome = MediaStateMachine.Apply(_state.State, request, context);
         var next = AfterMediaRequest(request, outcome, mrd, context.Now);
@@ -80,6 +88,8 @@ public sealed partial class MediaGrain(MediaGrainKey key, MediaGrainServices ser
             _state.State = previous;
             throw;
         }
+
+        services.Faults.Current?.StateChanged(key, previous, next);
     }
 
     private void PublishMedia(string? requestId, MediaRoutingDomain mrd, MediaState state) =>

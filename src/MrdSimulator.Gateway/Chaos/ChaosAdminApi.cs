@@ -1,0 +1,132 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using MrdSimulator.Domain.Chaos;
+
+namespace MrdSimulator.Gateway.Chaos;
+
+/// <summary>
+/// <c>/admin/faults</c> and <c>/admin/chaos/*</c>: list, add and clear faults, load a plan, read the
+/// timeline. Every request needs <c>Authorization: Bearer &lt;token&gt;</c> and, unless
+/// <c>--admin-allow-remote true</c>, a loopback peer.
+/// </summary>
+public static class ChaosAdminApi
+{
+    public static IEndpointRouteBuilder MapChaosAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/admin").AddEndpointFilter(GuardAsync);
+        admin.MapGet("/faults", (ChaosEngine engine) => Results.Json(new { faults = engine.Faults(), adminSeed = engine.AdminSeed }));
+        admin.MapPost("/faults", AddFaultsAsync);
+        admin.MapDelete("/faults", async (ChaosEngine engine) => Results.Json(new { cleared = await engine.ClearAsync() }));
+        admin.MapDelete("/faults/{id}", async (string id, ChaosEngine engine) =>
+            await engine.ClearAsync(id) is var n && n > 0 ? Results.Json(new { cleared = n }) : Error(404, $"no fault '{id}'"));
+        admin.MapPost("/chaos/plan", StartPlanAsync);
+        admin.MapDelete("/chaos/plan", async (ChaosEngine engine) => Results.Json(new { stopped = await engine.StopPlanAsync() }));
+        admin.MapGet("/chaos/timeline", (ChaosEngine engine) => Results.Json(engine.Timeline()));
+        admin.MapGet("/chaos/injections", (ChaosEngine engine, int? limit) => Results.Json(new { injections = engine.Injections(Math.Clamp(limit ?? 1000, 1, 10_000)) }));
+        admin.MapGet("/chaos/drops", (ChaosEngine engine, int? limit) =>
+            Results.Json(new { total = engine.NotificationsDropped, drops = engine.Drops(Math.Clamp(limit ?? 1000, 1, 10_000)) }));
+        return app;
+    }
+
+    private static async ValueTask<object?> GuardAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
+    {
+        var context = invocation.HttpContext;
+        var options = context.RequestServices.GetRequiredService<ChaosOptions>();
+        // TestServer and Unix sockets have no peer address; only a real remote peer is refused.
+        if (!options.AdminAllowRemote && context.Connection.RemoteIpAddress is { } peer && !IPAddress.IsLoopback(peer))
+        {
+            return Error(403, "the admin API accepts loopback clients only (start with --admin-allow-remote true to change this)");
+        }
+
+        var header = context.Request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || !TokenMatches(header[scheme.Length..].Trim(), options.AdminToken))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"mrdsim-admin\"";
+            return Error(401, "missing or wrong admin token (Authorization: Bearer <token>)");
+        }
+
+        return await next(invocation);
+    }
+
+    private static bool TokenMatches(string given, string expected) =>
+        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
+
+    private static async Task<IResult> AddFaultsAsync(HttpContext context, ChaosEngine engine)
+    {
+        var (text, error) = await ReadBodyAsync(context);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        try
+        {
+            var specs = ChaosPlanParser.ParseFaults(text!, "request body", _ => engine.NextAdminId());
+            var faults = await engine.AddAsync(specs);
+            return Results.Json(new { faults }, statusCode: 201);
+        }
+        catch (ChaosPlanException ex)
+        {
+            return PlanError(ex);
+        }
+        catch (ChaosConflictException ex)
+        {
+            return Error(409, ex.Message);
+        }
+    }
+
+    private static async Task<IResult> StartPlanAsync(HttpContext context, ChaosEngine engine)
+    {
+        var (text, error) = await ReadBodyAsync(context);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        try
+        {
+            var name = context.Request.Query["name"].ToString();
+            var plan = ChaosPlanParser.Parse(text!, string.IsNullOrEmpty(name) ? "plan" : name);
+            var (view, faults) = await engine.StartPlanAsync(plan);
+            return Results.Json(new { plan = view, faults }, statusCode: 201);
+        }
+        catch (ChaosPlanException ex)
+        {
+            return PlanError(ex);
+        }
+        catch (ChaosConflictException ex)
+        {
+            return Error(409, ex.Message);
+        }
+    }
+
+    private static async Task<(string? Text, IResult? Error)> ReadBodyAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > ChaosPlanParser.MaxPlanBytes)
+        {
+            return (null, Error(413, $"the body is larger than {ChaosPlanParser.MaxPlanBytes} bytes"));
+        }
+
+        var buffer = new byte[ChaosPlanParser.MaxPlanBytes + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await context.Request.Body.ReadAsync(buffer.AsMemory(length), context.RequestAborted)) > 0)
+        {
+            length += read;
+        }
+
+        if (length > ChaosPlanParser.MaxPlanBytes)
+        {
+            return (null, Error(413, $"the body is larger than {ChaosPlanParser.MaxPlanBytes} bytes"));
+        }
+
+        return length == 0 ? (null, Error(400, "the body is empty; send a fault, a list of faults or a plan (JSON or YAML)")) : (Encoding.UTF8.GetString(buffer, 0, length), null);
+    }
+
+    private static IResult PlanError(ChaosPlanException ex) =>
+        Results.Json(new { error = ex.Message, file = ex.File, line = ex.Line, field = ex.Field, reason = ex.Reason }, statusCode: 400);
+
+    private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
+}

@@ -1,0 +1,832 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using MrdSimulator.Domain.Chaos;
+using MrdSimulator.Domain.Errors;
+using MrdSimulator.Domain.Media;
+using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.Grains;
+using MrdSimulator.Grains.Media;
+using MrdSimulator.Grains.Notifications;
+using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Grains.Storage;
+
+namespace MrdSimulator.Gateway.Chaos;
+
+/// <summary>
+/// Holds the faults, opens and closes their windows on the simulator's clock, and answers the hooks:
+/// REST (<see cref="DecideRest"/>), back end (<see cref="IMediaFaults"/>), notifications (the hub's
+/// interceptor), sessions (<see cref="SessionRegistry"/>). Every hit is counted per fault and per kind,
+/// logged in order (<see cref="Injections"/>) and, for dropped Updates, listed (<see cref="Drops"/>).
+/// </summary>
+public sealed class ChaosEngine : IMediaFaults, IDisposable
+{
+    private const int LogCapacity = 10_000;
+    private const int HistoryCapacity = 10_000;
+
+    private readonly object _gate = new();
+    private readonly Silo _silo;
+    private readonly ServiceStatus _status;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ChaosEngine> _log;
+    private readonly ChaosMetrics _metrics;
+    private readonly List<Fault> _faults = [];
+    private readonly Queue<Fault> _history = new();
+    private readonly HashSet<string> _outOfServiceBy = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, PendingDelivery> _pending = new();
+    private readonly ConcurrentDictionary<NodeKey, long> _held = new();
+    private readonly ConcurrentDictionary<Task, byte> _transitions = new();
+    private readonly BoundedLog<Injection> _injections = new(LogCapacity);
+    private readonly BoundedLog<DroppedNotification> _drops = new(LogCapacity);
+    private readonly long[] _injectedByKind = new long[Enum.GetValues<FaultKind>().Length];
+    private readonly object _censusGate = new();
+    private readonly Dictionary<string, int> _signedInMrds = new(StringComparer.Ordinal);
+    private readonly HashSet<MediaGrainKey> _signedInPairs = [];
+    private Fault[] _active = [];
+    private Fault[] _rest = [];
+    private Fault[] _backend = [];
+    private Fault[] _notification = [];
+    private PlanView? _plan;
+    private DateTimeOffset? _origin;
+    private long _order;
+    private long _adminIds;
+    private long _pendingIds;
+    private long _injectionSequence;
+    private long _dropsTotal;
+    private long _sessionsDropped;
+
+    public ChaosEngine(Silo silo, ServiceStatus status, TimeProvider time, SessionRegistry sessions, ChaosOptions options, IMeterFactory meters, ILogger<ChaosEngine> log)
+    {
+        _silo = silo;
+        _status = status;
+        _time = time;
+        _log = log;
+        Sessions = sessions;
+        Options = options;
+        AdminSeed = options.Seed ?? (ulong)Random.Shared.NextInt64();
+        _metrics = new ChaosMetrics(meters, ActiveMeasurements);
+        silo.Hub.Interceptor = InterceptNotification;
+        silo.MediaFaults.Current = this;
+    }
+
+    public ChaosOptions Options { get; }
+
+    public SessionRegistry Sessions { get; }
+
+    /// <summary>The seed of faults added through the admin API without a plan or a seed of their own.</summary>
+    public ulong AdminSeed { get; }
+
+    public TimeProvider Time => _time;
+
+    public bool HasRestFaults => Volatile.Read(ref _rest).Length > 0;
+
+    public int SignedInAgents
+    {
+        get
+        {
+            lock (_censusGate)
+            {
+                return _signedInMrds.Count;
+            }
+        }
+    }
+
+    public long NotificationsDropped => Interlocked.Read(ref _dropsTotal);
+
+    public long InjectedOf(FaultKind kind) => Interlocked.Read(ref _injectedByKind[(int)kind]);
+
+    public string NextAdminId() => "a" + Interlocked.Increment(ref _adminIds).ToString(CultureInfo.InvariantCulture);
+
+    public IReadOnlyList<FaultView> Faults()
+    {
+        lock (_gate)
+        {
+            return [.. _faults.Select(FaultView.Of)];
+        }
+    }
+
+    public IReadOnlyList<Injection> Injections(int limit = LogCapacity) => _injections.Last(limit);
+
+    public IReadOnlyList<DroppedNotification> Drops(int limit = LogCapacity) => _drops.Last(limit);
+
+    /// <summary>Adds faults; those whose window starts now are active when this returns.</summary>
+    /// <exception cref="ChaosConflictException">An id is in use, or a failover window would overlap another.</exception>
+    public async Task<IReadOnlyList<FaultView>> AddAsync(IReadOnlyList<FaultSpec> specs, string source = "admin", ulong? planSeed = null)
+    {
+        var now = _time.GetUtcNow();
+        var added = new List<Fault>(specs.Count);
+        var startNow = new List<Fault>();
+        lock (_gate)
+        {
+            foreach (var spec in specs)
+            {
+                if (_faults.Any(f => f.Id == spec.Id) || specs.Count(s => s.Id == spec.Id) > 1)
+                {
+                    throw new ChaosConflictException($"a fault with id '{spec.Id}' exists; clear it first or choose another id");
+                }
+
+                if (spec.Kind == FaultKind.Failover)
+                {
+                    var start = now + spec.At;
+                    DateTimeOffset? end = spec.Duration is { } d ? start + d : null;
+                    if (_faults.FirstOrDefault(f => f.Kind == FaultKind.Failover && Overlaps(f.ScheduledStart, f.ScheduledEnd, start, end)) is { } other)
+                    {
+                        throw new ChaosConflictException($"failover '{spec.Id}' would overlap failover '{other.Id}'; failover windows may not overlap");
+                    }
+                }
+            }
+
+            _origin ??= now;
+            foreach (var spec in specs)
+            {
+                var seed = spec.Seed ?? ChaosRandom.FaultSeed(planSeed ?? AdminSeed, spec.Id);
+                var fault = new Fault(spec, source, seed, ++_order, now + spec.At) { Status = FaultStatus.Scheduled };
+                _faults.Add(fault);
+                added.Add(fault);
+                if (spec.At <= TimeSpan.Zero)
+                {
+                    startNow.Add(fault);
+                }
+                else
+                {
+                    fault.StartTimer = _time.CreateTimer(_ => Track(ActivateAsync(fault)), null, spec.At, Timeout.InfiniteTimeSpan);
+                }
+            }
+        }
+
+        foreach (var fault in startNow)
+        {
+            await Track(ActivateAsync(fault)).ConfigureAwait(false);
+        }
+
+        return [.. added.Select(FaultView.Of)];
+    }
+
+    /// <summary>Clears one fault, or every fault (and the plan) when <paramref name="id"/> is null. Returns how many.</summary>
+    public async Task<int> ClearAsync(string? id = null)
+    {
+        List<Fault> targets;
+        lock (_gate)
+        {
+            targets = [.. _faults.Where(f => id is null || f.Id == id)];
+            if (id is null)
+            {
+                _plan = null;
+            }
+        }
+
+        foreach (var fault in targets)
+        {
+            await Track(EndAsync(fault, FaultStatus.Cleared)).ConfigureAwait(false);
+        }
+
+        return targets.Count;
+    }
+
+    /// <summary>Stops the running plan (its faults are cleared) and starts <paramref name="plan"/> now.</summary>
+    public async Task<(PlanView Plan, IReadOnlyList<FaultView> Faults)> StartPlanAsync(ChaosPlan plan)
+    {
+        await StopPlanAsync().ConfigureAwait(false);
+        var now = _time.GetUtcNow();
+        var view = new PlanView(plan.Name, plan.Seed, now, plan.Length?.TotalSeconds, plan.Faults.Count);
+        lock (_gate)
+        {
+            _plan = view;
+            _origin = now;
+        }
+
+        _log.LogWarning("Chaos plan '{Plan}' started: seed {Seed}, {Count} faults, length {Length}", plan.Name, plan.Seed, plan.Faults.Count,
+            plan.Length is { } l ? Durations.Format(l) : "until cleared");
+        var faults = await AddAsync(plan.Faults, "plan", plan.Seed).ConfigureAwait(false);
+        return (view, faults);
+    }
+
+    public async Task<bool> StopPlanAsync()
+    {
+        List<Fault> targets;
+        bool had;
+        lock (_gate)
+        {
+            had = _plan is not null;
+            _plan = null;
+            targets = [.. _faults.Where(f => f.Source == "plan")];
+        }
+
+        foreach (var fault in targets)
+        {
+            await Track(EndAsync(fault, FaultStatus.Cleared)).ConfigureAwait(false);
+        }
+
+        return had || targets.Count > 0;
+    }
+
+    public ChaosTimeline Timeline()
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            var origin = _plan?.StartedAt ?? _origin ?? now;
+            var windows = _history.Concat(_faults).OrderBy(f => f.Order).Select(f => new TimelineEntry(
+                f.Id, f.Kind.ToWire(), f.Source, f.Spec.Scope.ToString(), f.Status.ToString().ToLowerInvariant(),
+                f.Start ?? (f.Status == FaultStatus.Scheduled ? f.ScheduledStart : null),
+                f.End ?? (f.Status is FaultStatus.Scheduled or FaultStatus.Active ? f.ScheduledEnd : null),
+                Offset(f.Start ?? (f.Status == FaultStatus.Scheduled ? f.ScheduledStart : null), origin),
+                Offset(f.End ?? (f.Status is FaultStatus.Scheduled or FaultStatus.Active ? f.ScheduledEnd : null), origin),
+                f.Injected)).ToList();
+            var byKind = Enum.GetValues<FaultKind>().Where(k => InjectedOf(k) > 0).ToDictionary(k => k.ToWire(), InjectedOf, StringComparer.Ordinal);
+            return new ChaosTimeline(now, _plan, origin, windows, byKind, NotificationsDropped, Interlocked.Read(ref _sessionsDropped));
+        }
+    }
+
+    /// <summary>Waits until window openings and closings already triggered (by timers) have finished.</summary>
+    public async Task SettleAsync()
+    {
+        while (!_transitions.IsEmpty)
+        {
+            await Task.WhenAll(_transitions.Keys).ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var fault in _faults)
+            {
+                fault.StartTimer?.Dispose();
+                fault.EndTimer?.Dispose();
+            }
+        }
+
+        foreach (var pending in _pending.Values)
+        {
+            pending.Timer?.Dispose();
+        }
+
+        _silo.Hub.Interceptor = null;
+        _silo.MediaFaults.Current = null;
+        _metrics.Dispose();
+    }
+
+    // ---- REST -------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// The REST faults that hit one Finesse (or, with <paramref name="taskApi"/>, CCP task API) request, in
+    /// fault order: latencies add up; the first 503/5xx/reset decides the answer.
+    /// </summary>
+    public RestDecision DecideRest(string? userId, int? mrdId, bool allowedWhenOutOfService, bool taskApi = false)
+    {
+        var faults = Volatile.Read(ref _rest);
+        var delay = TimeSpan.Zero;
+        var key = userId ?? "-";
+        foreach (var f in faults)
+        {
+            var kind = f.Kind;
+            if ((kind == FaultKind.TaskUnavailable) != taskApi
+                || (allowedWhenOutOfService && kind is FaultKind.RestUnavailable or FaultKind.Failover)
+                || !f.Spec.Scope.Matches(userId, mrdId)
+                || !f.Decide(key, out var n))
+            {
+                continue;
+            }
+
+            switch (kind)
+            {
+                case FaultKind.RestLatency:
+                    var d = f.Spec.Latency!.Sample(f.Draw(key, n, 1), f.Draw(key, n, 2));
+                    delay += d;
+                    Record(f, key, n, $"+{d.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms");
+                    break;
+                case FaultKind.RestUnavailable or FaultKind.TaskUnavailable or FaultKind.Failover:
+                    Record(f, key, n, "503");
+                    return new RestDecision(delay, RestAction.Unavailable, 503, f.Spec.Reason ?? DefaultReason(f.Spec));
+                case FaultKind.RestError:
+                    Record(f, key, n, f.Spec.Status.ToString(CultureInfo.InvariantCulture));
+                    return new RestDecision(delay, RestAction.Error, f.Spec.Status, "The simulator injected a server error (chaos fault " + f.Id + ")");
+                case FaultKind.RestReset:
+                    Record(f, key, n, "reset");
+                    return new RestDecision(delay, RestAction.Reset, 0, null);
+            }
+        }
+
+        return new RestDecision(delay, RestAction.None, 0, null);
+    }
+
+    private static string DefaultReason(FaultSpec spec) => spec.Kind switch
+    {
+        FaultKind.Failover => "Finesse is OUT_OF_SERVICE (failover in progress)",
+        FaultKind.TaskUnavailable => "The task service is unavailable",
+        _ when spec.IsOutOfService => "Finesse is OUT_OF_SERVICE (Notification Service is down)",
+        _ => "Service Unavailable",
+    };
+
+    // ---- Back end ---------------------------------------------------------------------------------
+
+    public ArmError? BeforeApply(MediaGrainKey key, MediaRequest request, MediaState current)
+    {
+        var faults = Volatile.Read(ref _backend);
+        if (faults.Length == 0)
+        {
+            return null;
+        }
+
+        var op = MediaOperationNames.Of(request);
+        foreach (var f in faults)
+        {
+            if ((f.Spec.Operations & op) == 0 || !f.Spec.Scope.Matches(key.UserId, key.MrdId))
+            {
+                continue;
+            }
+
+            // A peripheral's agent limit refuses agents not yet signed in anywhere once the limit is reached.
+            if (f.Spec.MaxSignedIn is { } max && (op != MediaOperations.Login || current.IsSignedIn || !AtAgentLimit(key.UserId, max)))
+            {
+                continue;
+            }
+
+            if (f.Decide(key.UserId, out var n))
+            {
+                Record(f, key.UserId, n, $"{MediaOperationNames.Format(op)} {key} {f.Spec.Error!.Constant}");
+                return f.Spec.Error;
+            }
+        }
+
+        return null;
+    }
+
+    public void StateChanged(MediaGrainKey key, MediaState previous, MediaState next)
+    {
+        if (previous.IsSignedIn == next.IsSignedIn)
+        {
+            return;
+        }
+
+        lock (_censusGate)
+        {
+            if (next.IsSignedIn)
+            {
+                if (_signedInPairs.Add(key))
+                {
+                    _signedInMrds[key.UserId] = _signedInMrds.GetValueOrDefault(key.UserId) + 1;
+                }
+            }
+            else if (_signedInPairs.Remove(key))
+            {
+                var left = _signedInMrds[key.UserId] - 1;
+                if (left == 0)
+                {
+                    _signedInMrds.Remove(key.UserId);
+                }
+                else
+                {
+                    _signedInMrds[key.UserId] = left;
+                }
+            }
+        }
+    }
+
+    private bool AtAgentLimit(string userId, int max)
+    {
+        lock (_censusGate)
+        {
+            return _signedInMrds.Count >= max && !_signedInMrds.ContainsKey(userId);
+        }
+    }
+
+    // ---- Notifications ----------------------------------------------------------------------------
+
+    /// <summary>The hub's interceptor; runs under the node's publish lock, so it never blocks.</summary>
+    private bool InterceptNotification(Notification notification, Action<Notification> deliver)
+    {
+        var faults = Volatile.Read(ref _notification);
+        PendingDelivery? held = null;
+        if (!_held.IsEmpty && _held.TryRemove(notification.Node, out var heldId) && _pending.TryRemove(heldId, out var h))
+        {
+            held = h;
+            h.Timer?.Dispose();
+        }
+
+        if (faults.Length == 0 && held is null)
+        {
+            return false;
+        }
+
+        var handled = false;
+        var user = notification.Node.UserId;
+        int? mrd = null;
+        var mrdKnown = false;
+        foreach (var f in faults)
+        {
+            if (f.Spec.Scope.HasMrds && !mrdKnown)
+            {
+                mrd = MrdOf(notification);
+                mrdKnown = true;
+            }
+
+            if (!f.Spec.Scope.Matches(user, mrd))
+            {
+                continue;
+            }
+
+            if (f.Kind == FaultKind.NotificationReorder && (held is not null || _held.ContainsKey(notification.Node)))
+            {
+                // One Update is held per node at a time; this one releases the held one instead.
+                continue;
+            }
+
+            if (!f.Decide(user, out var n))
+            {
+                continue;
+            }
+
+            var node = notification.Node.Path;
+            switch (f.Kind)
+            {
+                case FaultKind.NotificationDrop:
+                    Record(f, user, n, $"drop {node}#{notification.Sequence}");
+                    Interlocked.Increment(ref _dropsTotal);
+                    _metrics.NotificationDropped();
+                    _drops.Add(new DroppedNotification(_time.GetUtcNow(), f.Id, node, notification.Sequence, notification.RequestId));
+                    break;
+                case FaultKind.NotificationDelay:
+                    var delay = f.Spec.Latency!.Sample(f.Draw(user, n, 1), f.Draw(user, n, 2));
+                    Record(f, user, n, $"delay {node}#{notification.Sequence} {delay.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)}ms");
+                    Defer(f, notification, deliver, delay, null);
+                    break;
+                case FaultKind.NotificationDuplicate:
+                    Record(f, user, n, $"duplicate {node}#{notification.Sequence} x{f.Spec.Copies}");
+                    for (var i = 0; i < f.Spec.Copies; i++)
+                    {
+                        deliver(notification);
+                    }
+
+                    break;
+                case FaultKind.NotificationReorder:
+                    Record(f, user, n, $"hold {node}#{notification.Sequence}");
+                    Defer(f, notification, deliver, f.Spec.MaxHold, notification.Node);
+                    break;
+            }
+
+            handled = true;
+            break;
+        }
+
+        if (held is not null)
+        {
+            if (!handled)
+            {
+                deliver(notification);
+            }
+
+            held.Deliver(held.Notification);
+            return true;
+        }
+
+        return handled;
+    }
+
+    private void Defer(Fault fault, Notification notification, Action<Notification> deliver, TimeSpan after, NodeKey? holdNode)
+    {
+        var id = Interlocked.Increment(ref _pendingIds);
+        var pending = new PendingDelivery(fault, notification, deliver);
+        _pending[id] = pending;
+        if (holdNode is { } node)
+        {
+            _held[node] = id;
+        }
+
+        pending.Timer = _time.CreateTimer(_ => Release(id), null, after, Timeout.InfiniteTimeSpan);
+    }
+
+    private void Release(long id)
+    {
+        if (_pending.TryRemove(id, out var pending))
+        {
+            pending.Timer?.Dispose();
+            _held.TryRemove(new KeyValuePair<NodeKey, long>(pending.Notification.Node, id));
+            pending.Deliver(pending.Notification);
+        }
+    }
+
+    /// <summary>The MRD named by the Update's source (<c>…/Media/5001</c>), if any.</summary>
+    private static int? MrdOf(Notification notification)
+    {
+        var xml = notification.UpdateXml.AsSpan();
+        var start = xml.IndexOf("<source>");
+        if (start < 0)
+        {
+            return null;
+        }
+
+        var source = xml[(start + 8)..];
+        var end = source.IndexOf('<');
+        source = end < 0 ? source : source[..end];
+        var media = source.LastIndexOf("/Media/");
+        return media >= 0 && int.TryParse(source[(media + 7)..], NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+    }
+
+    // ---- Windows ----------------------------------------------------------------------------------
+
+    private async Task ActivateAsync(Fault fault)
+    {
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            if (fault.Status != FaultStatus.Scheduled)
+            {
+                return;
+            }
+
+            fault.Status = FaultStatus.Active;
+            fault.Start = now;
+            fault.StartTimer?.Dispose();
+            if (fault.Spec.Duration is { } duration)
+            {
+                fault.EndTimer = _time.CreateTimer(_ => Track(EndAsync(fault, FaultStatus.Ended)), null, duration, Timeout.InfiniteTimeSpan);
+            }
+
+            if (fault.Spec.IsOutOfService)
+            {
+                _outOfServiceBy.Add(fault.Id);
+                _status.TakeOutOfService(fault.Spec.Reason ?? DefaultReason(fault.Spec));
+            }
+
+            Rebuild();
+        }
+
+        _log.LogWarning("Chaos fault {Id} ({Kind}, {Scope}, p={Probability}) active{Until}", fault.Id, fault.Kind.ToWire(), fault.Spec.Scope,
+            fault.Spec.Probability, fault.Spec.Duration is { } d ? " for " + Durations.Format(d) : " until cleared");
+
+        switch (fault.Kind)
+        {
+            case FaultKind.Failover:
+                await FailOverAsync(fault).ConfigureAwait(false);
+                break;
+            case FaultKind.RestUnavailable when fault.Spec.IsOutOfService:
+                // The Notification Service is down: the event connections go with it.
+                CloseSessions(fault, (_, _) => true, CloseHow.Reset);
+                break;
+        }
+
+        await (FaultActivated?.Invoke(fault) ?? Task.CompletedTask).ConfigureAwait(false);
+    }
+
+    /// <summary>Features (XMPP, tasks) act on faults of their kinds when a window opens.</summary>
+    public event Func<Fault, Task>? FaultActivated;
+
+    private Task EndAsync(Fault fault, FaultStatus final)
+    {
+        var now = _time.GetUtcNow();
+        bool wasActive;
+        lock (_gate)
+        {
+            if (fault.Status is FaultStatus.Ended or FaultStatus.Cleared)
+            {
+                return Task.CompletedTask;
+            }
+
+            wasActive = fault.Status == FaultStatus.Active;
+            fault.Status = final;
+            fault.End = wasActive ? now : null;
+            fault.StartTimer?.Dispose();
+            fault.EndTimer?.Dispose();
+            _faults.Remove(fault);
+            _history.Enqueue(fault);
+            while (_history.Count > HistoryCapacity)
+            {
+                _history.Dequeue();
+            }
+
+            if (_outOfServiceBy.Remove(fault.Id) && _outOfServiceBy.Count == 0)
+            {
+                _status.Restore();
+            }
+
+            Rebuild();
+        }
+
+        // Updates a fault was holding back are delivered now: clearing returns to normal service.
+        foreach (var (id, pending) in _pending)
+        {
+            if (pending.Fault == fault)
+            {
+                Release(id);
+            }
+        }
+
+        if (wasActive)
+        {
+            _log.LogWarning("Chaos fault {Id} ({Kind}) {How} after injecting {Injected}", fault.Id, fault.Kind.ToWire(),
+                final == FaultStatus.Cleared ? "cleared" : "ended", fault.Injected);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The side goes away: every signed-in agent×MRD pair falls to the failover state (its Media Update is
+    /// published), then, after the session grace, every notification session is cut.
+    /// </summary>
+    private async Task FailOverAsync(Fault fault)
+    {
+        if (fault.Spec.SessionGrace > TimeSpan.Zero)
+        {
+            // Started before the agents fail over, so the grace runs from the moment the side went away.
+            fault.EventTimer = _time.CreateTimer(_ => CloseSessions(fault, (_, _) => true, CloseHow.Reset), null, fault.Spec.SessionGrace, Timeout.InfiniteTimeSpan);
+        }
+
+        var state = fault.Spec.FailoverState;
+        var failed = new ConcurrentBag<MediaGrainKey>();
+        // A sign-in already past the gateway may land during the first pass; a second pass catches it.
+        for (var pass = 0; pass < 3; pass++)
+        {
+            var keys = SignedInKeys();
+            if (keys.Count == 0)
+            {
+                break;
+            }
+
+            await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (key, _) =>
+            {
+                try
+                {
+                    if (await _silo.MediaGrains.InvokeAsync(key, g => g.FailOverAsync(state)).ConfigureAwait(false))
+                    {
+                        failed.Add(key);
+                    }
+                }
+                catch (MailboxFullException)
+                {
+                    // Retried by the next pass.
+                }
+            }).ConfigureAwait(false);
+        }
+
+        foreach (var key in failed.OrderBy(k => k.UserId, StringComparer.Ordinal).ThenBy(k => k.MrdId))
+        {
+            fault.Decide(key.UserId, out var n);
+            Record(fault, key.UserId, n, $"{key} -> {state.ToWire()}");
+        }
+
+        if (fault.Spec.SessionGrace <= TimeSpan.Zero)
+        {
+            CloseSessions(fault, (_, _) => true, CloseHow.Reset);
+        }
+
+        _log.LogWarning("Chaos failover {Id}: {Pairs} agent×MRD pairs to {State}; sessions cut after {Grace}", fault.Id, failed.Count,
+            state.ToWire(), Durations.Format(fault.Spec.SessionGrace));
+    }
+
+    private List<MediaGrainKey> SignedInKeys()
+    {
+        var keys = new HashSet<MediaGrainKey>();
+        lock (_censusGate)
+        {
+            keys.UnionWith(_signedInPairs);
+        }
+
+        // State written before this engine existed (or by code that bypassed the hook) is found in storage.
+        if (_silo.MediaStorage is MemoryGrainStorage<MediaGrainKey, MediaState> memory)
+        {
+            foreach (var (key, stored) in memory.Entries)
+            {
+                if (stored.State.IsSignedIn)
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+
+        return [.. keys.OrderBy(k => k.UserId, StringComparer.Ordinal).ThenBy(k => k.MrdId)];
+    }
+
+    /// <summary>Cuts the matching sessions and counts them; used by failover, service down and XMPP faults.</summary>
+    public int CloseSessions(Fault fault, Func<string, string, bool> match, CloseHow how)
+    {
+        var byTransport = new Dictionary<string, int>(StringComparer.Ordinal);
+        var closed = Sessions.Close((transport, user) =>
+        {
+            if (!match(transport, user))
+            {
+                return false;
+            }
+
+            byTransport[transport] = byTransport.GetValueOrDefault(transport) + 1;
+            return true;
+        }, how);
+        foreach (var (transport, count) in byTransport)
+        {
+            _metrics.SessionsDropped(count, transport);
+        }
+
+        Interlocked.Add(ref _sessionsDropped, closed);
+        if (closed > 0)
+        {
+            _log.LogWarning("Chaos fault {Id} cut {Count} notification sessions", fault.Id, closed);
+        }
+
+        return closed;
+    }
+
+    /// <summary>Counts one injection of <paramref name="fault"/> (per fault, per kind, metric, ordered log).</summary>
+    public void Record(Fault fault, string scopeKey, long n, string detail)
+    {
+        fault.AddInjected();
+        Interlocked.Increment(ref _injectedByKind[(int)fault.Kind]);
+        _metrics.Injected(fault.Kind);
+        var sequence = Interlocked.Increment(ref _injectionSequence);
+        _injections.Add(new Injection(sequence, _time.GetUtcNow(), fault.Id, fault.Kind.ToWire(), scopeKey, n, detail));
+        if (_log.IsEnabled(LogLevel.Debug))
+        {
+            _log.LogDebug("Chaos {Kind} {Id} hit {Scope}#{Index}: {Detail}", fault.Kind.ToWire(), fault.Id, scopeKey, n, detail);
+        }
+    }
+
+    /// <summary>Active faults of the given kinds, in fault order (for features that consult them).</summary>
+    public IReadOnlyList<Fault> ActiveOf(params FaultKind[] kinds) => [.. Volatile.Read(ref _active).Where(f => kinds.Contains(f.Kind))];
+
+    private void Rebuild()
+    {
+        var active = _faults.Where(f => f.Status == FaultStatus.Active).OrderBy(f => f.Order).ToArray();
+        Volatile.Write(ref _active, active);
+        Volatile.Write(ref _rest, [.. active.Where(f => f.Kind.IsRest() || f.Kind is FaultKind.Failover or FaultKind.TaskUnavailable)]);
+        Volatile.Write(ref _backend, [.. active.Where(f => f.Kind == FaultKind.BackendError)]);
+        Volatile.Write(ref _notification, [.. active.Where(f => f.Kind.IsNotification())]);
+    }
+
+    private IEnumerable<Measurement<int>> ActiveMeasurements() =>
+        Volatile.Read(ref _active).GroupBy(f => f.Kind).Select(g => new Measurement<int>(g.Count(), ChaosMetrics.KindTag(g.Key)));
+
+    private Task Track(Task task)
+    {
+        if (task.IsCompleted)
+        {
+            return task;
+        }
+
+        _transitions[task] = 0;
+        _ = task.ContinueWith(t =>
+        {
+            _transitions.TryRemove(t, out _);
+            if (t.Exception is { } ex)
+            {
+                _log.LogError(ex, "Chaos transition failed");
+            }
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return task;
+    }
+
+    private static bool Overlaps(DateTimeOffset aStart, DateTimeOffset? aEnd, DateTimeOffset bStart, DateTimeOffset? bEnd) =>
+        (aEnd is null || bStart < aEnd) && (bEnd is null || aStart < bEnd);
+
+    private static double? Offset(DateTimeOffset? at, DateTimeOffset origin) => at is { } t ? Math.Round((t - origin).TotalSeconds, 3) : null;
+
+    private sealed class PendingDelivery(Fault fault, Notification notification, Action<Notification> deliver)
+    {
+        public Fault Fault { get; } = fault;
+
+        public Notification Notification { get; } = notification;
+
+        public Action<Notification> Deliver { get; } = deliver;
+
+        public ITimer? Timer { get; set; }
+    }
+
+    private sealed class BoundedLog<T>(int capacity)
+    {
+        private readonly Queue<T> _items = new();
+
+        public void Add(T item)
+        {
+            lock (_items)
+            {
+                _items.Enqueue(item);
+                if (_items.Count > capacity)
+                {
+                    _items.Dequeue();
+                }
+            }
+        }
+
+        public IReadOnlyList<T> Last(int limit)
+        {
+            lock (_items)
+            {
+                return [.. _items.Skip(Math.Max(0, _items.Count - limit))];
+            }
+        }
+    }
+}
+
+public enum RestAction
+{
+    None,
+    Unavailable,
+    Error,
+    Reset,
+}
+
+public readonly record struct RestDecision(TimeSpan Delay, RestAction Action, int Status, string? Message);
+
+/// <summary>A fault that cannot be added as asked (id in use, overlapping failover).</summary>
+public sealed class ChaosConflictException(string message) : Exception(message);

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using MrdSimulator.Domain.Chaos;
+using MrdSimulator.Gateway.Configuration;
+
+namespace MrdSimulator.Gateway.Chaos;
+
+/// <summary>Settings of the chaos layer (section <c>Chaos</c>; switches <c>--admin-token</c> (shared with /admin/capacity), <c>--admin-allow-remote</c>, <c>--chaos-plan</c>, <c>--chaos-seed</c>).</summary>
+public sealed record ChaosOptions
+{
+    /// <summary>The bearer token of the admin API.</summary>
+    public required string AdminToken { get; init; }
+
+    /// <summary>True when the token was generated at start (and so is printed).</summary>
+    public bool TokenGenerated { get; init; }
+
+    /// <summary>Accept admin requests from non-loopback addresses.</summary>
+    public bool AdminAllowRemote { get; init; }
+
+    /// <summary>Plan started with the host (<c>--chaos-plan</c>), already parsed.</summary>
+    public ChaosPlan? Plan { get; init; }
+
+    /// <summary>Seed of admin-added faults without one; random (and shown by the admin API) when null.</summary>
+    public ulong? Seed { get; init; }
+
+    public const int MinTokenLength = 16;
+
+    public static ChaosOptions Read(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Chaos");
+        // One admin token for every /admin endpoint: --admin-token maps to Tasks:AdminToken (task simulation's /admin/capacity).
+        var token = section["AdminToken"] is { Length: > 0 } own ? own : configuration["Tasks:AdminToken"];
+        var generated = string.IsNullOrEmpty(token);
+        if (generated)
+        {
+            token = Base64Url(RandomNumberGenerator.GetBytes(24));
+            configuration["Tasks:AdminToken"] = token;
+        }
+        else if (token!.Length < MinTokenLength)
+        {
+            throw new OptionsException("--admin-token", $"must be at least {MinTokenLength} characters");
+        }
+
+        var allowRemote = section["AdminAllowRemote"] switch
+        {
+            null or "" or "false" or "False" => false,
+            "true" or "True" => true,
+            var other => throw new OptionsException("--admin-allow-remote", $"'{other}' is not true or false (write --admin-allow-remote true)"),
+        };
+        if (!allowRemote && TrailingSwitch("--admin-allow-remote"))
+        {
+            throw new OptionsException("--admin-allow-remote", "needs a value: --admin-allow-remote true");
+        }
+
+        ulong? seed = section["Seed"] is { Length: > 0 } s
+            ? ulong.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v)
+                ? v
+                : throw new OptionsException("--chaos-seed", $"'{s}' is not a whole number")
+            : null;
+        var plan = section["PlanFile"] is { Length: > 0 } file ? ChaosPlanParser.LoadFile(file) : null;
+        return new ChaosOptions { AdminToken = token, TokenGenerated = generated, AdminAllowRemote = allowRemote, Plan = plan, Seed = seed };
+    }
+
+    /// <summary>The command-line provider silently ignores a switch given last without a value.</summary>
+    private static bool TrailingSwitch(string name)
+    {
+        var args = Environment.GetCommandLineArgs();
+        return args.Length > 0 && args[^1] == name;
+    }
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

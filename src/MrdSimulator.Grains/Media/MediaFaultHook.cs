@@ -1,0 +1,29 @@
+using MrdSimulator.Domain.Errors;
+using MrdSimulator.Domain.Media;
+
+namespace MrdSimulator.Grains.Media;
+
+/// <summary>What the chaos layer may do inside a Media grain's turn.</summary>
+public interface IMediaFaults
+{
+    /// <summary>
+    /// Consulted first in every Media PUT: a non-null error is published as the request's asynchronous
+    /// <c>apiErrors</c> Update and the state is left as it was, as when the back end refuses a request.
+    /// </summary>
+    ArmError? BeforeApply(MediaGrainKey key, MediaRequest request, MediaState current);
+
+    /// <summary>Told of every stored state change (to count signed-in agents without scanning grains).</summary>
+    void StateChanged(MediaGrainKey key, MediaState previous, MediaState next);
+}
+
+/// <summary>The slot through which the gateway installs <see cref="IMediaFaults"/>; empty costs one null check.</summary>
+public sealed class MediaFaultHook
+{
+    private IMediaFaults? _current;
+
+    public IMediaFaults? Current
+    {
+        get => Volatile.Read(ref _current);
+        set => Volatile.Write(ref _current, value);
+    }
+}
