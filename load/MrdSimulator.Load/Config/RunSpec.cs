@@ -66,9 +66,9 @@ public sealed record ScenarioSpec
 
     public int Cycles { get; init; } = 3;
 
-    public IReadOnlyList<string> NotReadyReasons { get; init; } = ["1001", "1002", "1003"];
+    public IReadOnlyList<string> NotReadyReasons { get; init; } = ["1001", "1002"];
 
-    public IReadOnlyList<string> LogoutReasons { get; init; } = ["2001", "2002"];
+    public IReadOnlyList<string> LogoutReasons { get; init; } = ["2001"];
 
     public TimeSpan ThinkTime { get; init; } = TimeSpan.Zero;
 

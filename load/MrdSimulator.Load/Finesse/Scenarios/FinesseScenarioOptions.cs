@@ -9,10 +9,10 @@ public sealed record FinesseScenarioOptions
 
     public IReadOnlyList<int> Mrds { get; init; } = [5000, 5001, 5002];
 
-    public IReadOnlyList<string> NotReadyReasons { get; init; } = ["1001", "1002", "1003"];
+    public IReadOnlyList<string> NotReadyReasons { get; init; } = ["1001", "1002"];
 
     /// <summary>LOGOUT reason codes; empty = sign out without a reason code.</summary>
-    public IReadOnlyList<string> LogoutReasons { get; init; } = ["2001", "2002"];
+    public IReadOnlyList<string> LogoutReasons { get; init; } = ["2001"];
 
     /// <summary>agent-shift: READY / NOT_READY cycles per shift.</summary>
     public int Cycles { get; init; } = 3;
