@@ -87,6 +87,21 @@ public sealed class PrometheusTests
         }
     }
 
+    [Fact]
+    public async Task DeployedPrometheusConfigurationPassesPromtoolCheckConfig()
+    {
+        var promtool = Tool.Require("/usr/bin/promtool", "prometheus");
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(root.FullName, "Simulator.sln")))
+        {
+            root = root.Parent ?? throw new InvalidOperationException("Simulator.sln not found above the test binaries");
+        }
+
+        var (exit, output) = await RunAsync(promtool, ["check", "config", Path.Combine(root.FullName, "deploy", "prometheus", "prometheus.yml")]);
+
+        Assert.True(exit == 0, output);
+    }
+
     /// <summary>Signs <paramref name="agents"/> agents in to chat and makes them READY: two PUTs each.</summary>
     internal static async Task TrafficAsync(SimulatorHost host, int agents)
     {

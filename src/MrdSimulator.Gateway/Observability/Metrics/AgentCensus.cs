@@ -9,7 +9,7 @@ namespace MrdSimulator.Gateway.Observability.Metrics;
 
 /// <summary>
 /// Agents per state per MRD, counted on demand over the Media grain storage rather than on every state
-/// change: a scan costs about 10 ns per stored Media object (docs/observability.md, Benchmarks) and runs at
+/// change: a scan costs about 0.5 µs per stored Media object (docs/observability.md, Benchmarks) and runs at
 /// most once a second, while counters in MediaGrain would tax every request. Agents assigned to an MRD but
 /// never stored are LOGOUT. Published as the gauge <c>mrdsim.agents{mrd,state}</c>.
 /// </summary>

@@ -18,7 +18,6 @@ internal sealed class RequestSpanEnricher(RequestDelegate next)
         }
 
         activity.SetTag("http.request.method", context.Request.Method);
-        activity.SetTag("url.path", context.Request.Path.Value);
         try
         {
             await next(context);
