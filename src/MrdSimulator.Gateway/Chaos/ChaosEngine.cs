@@ -320,6 +320,24 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
         _ => "Service Unavailable",
     };
 
+    /// <summary>Whether a new XMPP connection is refused: always while the side is out of service, else per xmpp.refuse fault.</summary>
+    public bool DecideXmppRefusal()
+    {
+        foreach (var f in Volatile.Read(ref _active))
+        {
+            if (f.Spec.IsOutOfService || f.Kind == FaultKind.XmppRefuse)
+            {
+                if (f.Decide("xmpp", out var n))
+                {
+                    Record(f, "xmpp", n, "xmpp connection refused");
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     // ---- Back end ---------------------------------------------------------------------------------
 
     public ArmError? BeforeApply(MediaGrainKey key, MediaRequest request, MediaState current)
