@@ -34,7 +34,6 @@ internal sealed class FakeFinesse : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, PairModel> _pairs = new();
     private readonly ConcurrentDictionary<string, Channel<string>> _streams = new();
-    private readonly ConcurrentDictionary<string, string?> _held = new();
     private long _sequence;
     private long _notificationCount;
     private WebApplication _app = null!;
@@ -210,10 +209,17 @@ internal sealed class FakeFinesse : IAsyncDisposable
                 update = $"<Update><event>PUT</event><requestId>{requestId}</requestId><source>{source}</source><data><Media><id>{mrd}</id><state>{wrongState}</state></Media></data></Update>";
             }
 
-            if (f.ReorderEvery > 0 && n % f.ReorderEvery == 0 && _held.TryAdd(user, update))
+            if (f.ReorderEvery > 0 && n % f.ReorderEvery == 0)
             {
+                // Held back 40 ms: notifications of requests processed meanwhile overtake it.
                 Interlocked.Increment(ref Reordered);
-                return; // sent after the next notification for this user
+                var held = update;
+                _ = Task.Delay(40).ContinueWith(_ =>
+                {
+                    channel.Writer.TryWrite(held);
+                    Interlocked.Increment(ref Notifications);
+                }, TaskScheduler.Default);
+                return;
             }
         }
 
@@ -223,11 +229,6 @@ internal sealed class FakeFinesse : IAsyncDisposable
         {
             Interlocked.Increment(ref Duplicated);
             channel.Writer.TryWrite(update);
-        }
-
-        if (_held.TryRemove(user, out var held) && held is not null)
-        {
-            channel.Writer.TryWrite(held);
         }
     }
 

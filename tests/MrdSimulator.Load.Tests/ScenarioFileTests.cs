@@ -146,3 +146,32 @@ public sealed class ScenarioFileTests
         Assert.Contains("ends before it starts", ex.Reason, StringComparison.Ordinal);
     }
 }
+
+public sealed class ShippedScenarioFileTests
+{
+    public static TheoryData<string> Files()
+    {
+        var dir = AppContext.BaseDirectory;
+        while (dir is not null && !Directory.Exists(Path.Combine(dir, "load", "scenarios")))
+        {
+            dir = Path.GetDirectoryName(dir);
+        }
+
+        var data = new TheoryData<string>();
+        foreach (var f in Directory.GetFiles(Path.Combine(dir!, "load", "scenarios"), "*.yaml").Order())
+        {
+            data.Add(f);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void ShippedScenarioFilesAreValid(string file)
+    {
+        var spec = ScenarioFileLoader.Load(file);
+        Assert.NotEmpty(spec.Scenarios);
+        Assert.NotEmpty(spec.Thresholds);
+    }
+}

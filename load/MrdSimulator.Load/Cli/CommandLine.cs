@@ -88,6 +88,11 @@ public static class CommandLine
         var formats = new Option<string?>("--report-formats") { Description = "Comma-separated report formats: html,md,csv,json (default all; 'none' for no files)." };
         var interval = new Option<string?>("--report-interval") { Description = "Statistics interval for time series and the live view (default 1s)." };
         var maxConnections = new Option<int?>("--max-connections") { Description = "HTTP connections to the target (default 256)." };
+        var httpClient = new Option<string?>("--http-client")
+        {
+            Description = "HTTP client: lean (default; the driver's own HTTP/1.1 client on pooled keep-alive sockets, plain http) or sockets (.NET SocketsHttpHandler; always used for https).",
+        };
+        httpClient.AcceptOnlyFromAmong("lean", "sockets");
         var plain = new Option<bool>("--plain") { Description = "Plain progress lines instead of the live table (automatic when output is not a terminal or CI is set)." };
         var seed = new Option<int?>("--seed") { Description = "Random seed (scenario choices, random feeds, poisson arrivals)." };
         var cycles = new Option<int?>("--cycles") { Description = "agent-shift: READY/NOT_READY cycles per shift (default 3)." };
@@ -100,7 +105,7 @@ public static class CommandLine
         var command = new Command("run", "Run a scenario file or a built-in scenario against the simulator and write HTML, Markdown, CSV and JSON reports.")
         {
             file, builtin, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail, notifTimeout, notifications,
-            noCo, arrival, reportFolder, formats, interval, maxConnections, plain, seed, cycles, name, path, method, body, expect,
+            noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, plain, seed, cycles, name, path, method, body, expect,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -138,7 +143,7 @@ public static class CommandLine
                 }
 
                 spec = ApplyOverrides(spec, parse, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail,
-                    notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, seed, cycles, name, path, method, body, expect);
+                    notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, seed, cycles, name, path, method, body, expect);
             }
             catch (ScenarioFileException ex)
             {
@@ -168,7 +173,7 @@ public static class CommandLine
         Option<int?> copies, Option<double?> rate, Option<string> duration, Option<string?> ramp, Option<string?> warmUp,
         Option<string[]> threshold, Option<long?> maxFail, Option<string?> notifTimeout, Option<string?> notifications, Option<bool> noCo,
         Option<string?> arrival, Option<string?> reportFolder, Option<string?> formats, Option<string?> interval, Option<int?> maxConnections,
-        Option<int?> seed, Option<int?> cycles, Option<string?> name, Option<string?> path, Option<string?> method, Option<string?> body, Option<int?> expect)
+        Option<string?> httpClient, Option<int?> seed, Option<int?> cycles, Option<string?> name, Option<string?> path, Option<string?> method, Option<string?> body, Option<int?> expect)
     {
         static ScenarioFileException Bad(string option, string reason) => new("command line", 0, 0, option, reason);
 
@@ -242,6 +247,11 @@ public static class CommandLine
         if (p.GetValue(maxConnections) is { } mc)
         {
             spec = mc < 1 ? throw Bad("--max-connections", "must be at least 1") : spec with { MaxConnections = mc };
+        }
+
+        if (p.GetValue(httpClient) is { } hc)
+        {
+            spec = spec with { HttpClient = hc };
         }
 
         if (p.GetValue(warmUp) is { } wu)

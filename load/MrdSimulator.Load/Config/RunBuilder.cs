@@ -7,7 +7,7 @@ namespace MrdSimulator.Load.Config;
 /// <summary>A run ready to start: scenario groups, engine options, and what must be disposed afterwards.</summary>
 public sealed class BuiltRun : IAsyncDisposable
 {
-    internal BuiltRun(IReadOnlyList<ScenarioGroup> groups, EngineOptions options, FinesseTarget? target, HttpClient? plainClient)
+    internal BuiltRun(IReadOnlyList<ScenarioGroup> groups, EngineOptions options, FinesseTarget? target, HttpTarget? plainClient)
     {
         Groups = groups;
         Options = options;
@@ -21,7 +21,7 @@ public sealed class BuiltRun : IAsyncDisposable
 
     public FinesseTarget? Target { get; }
 
-    private HttpClient? PlainClient { get; }
+    private HttpTarget? PlainClient { get; }
 
     public IRunHooks? Hooks => Target is { Correlating: true } t ? t.Correlator : null;
 
@@ -56,7 +56,7 @@ public static class RunBuilder
 
         var baseUrl = new Uri(spec.BaseUrl);
         FinesseTarget? target = null;
-        HttpClient? plain = null;
+        HttpTarget? plain = null;
         if (spec.Scenarios.Any(s => s.Type != "http"))
         {
             target = new FinesseTarget(new FinesseOptions
@@ -68,12 +68,13 @@ public static class RunBuilder
                 MaxConnections = spec.MaxConnections,
                 Notifications = spec.Notifications,
                 NotificationPath = spec.NotificationPath,
+                LeanHttp = spec.HttpClient == "lean",
             });
         }
 
         if (spec.Scenarios.Any(s => s.Type == "http"))
         {
-            plain = HttpStep.CreateClient(baseUrl, spec.MaxConnections, spec.RequestTimeout);
+            plain = new HttpTarget(baseUrl, spec.MaxConnections, spec.RequestTimeout, spec.HttpClient == "lean");
         }
 
         var groups = new List<ScenarioGroup>();
@@ -128,7 +129,7 @@ public static class RunBuilder
         return new BuiltRun(groups, options, target, plain);
     }
 
-    private static IScenario CreateScenario(ScenarioSpec s, RunSpec spec, FinesseTarget? target, HttpClient? plain, string? baseDirectory)
+    private static IScenario CreateScenario(ScenarioSpec s, RunSpec spec, FinesseTarget? target, HttpTarget? plain, string? baseDirectory)
     {
         if (s.Type == "http")
         {

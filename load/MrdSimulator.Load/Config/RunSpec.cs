@@ -22,6 +22,9 @@ public sealed record RunSpec
 
     public int MaxConnections { get; init; } = 256;
 
+    /// <summary>"lean" (the driver's own HTTP/1.1 client, plain http only) or "sockets" (SocketsHttpHandler).</summary>
+    public string HttpClient { get; init; } = "lean";
+
     public string ReportFolder { get; init; } = "reports";
 
     public IReadOnlyList<string> ReportFormats { get; init; } = ["html", "md", "csv", "json"];

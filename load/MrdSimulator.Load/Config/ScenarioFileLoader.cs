@@ -16,7 +16,7 @@ public static class ScenarioFileLoader
 
     private static readonly string[] TopFields = ["name", "target", "settings", "load", "warmUp", "scenarios", "thresholds"];
     private static readonly string[] TargetFields =
-        ["baseUrl", "password", "notifications", "notificationPath", "notificationTimeout", "requestTimeout", "maxConnections"];
+        ["baseUrl", "password", "notifications", "notificationPath", "notificationTimeout", "requestTimeout", "maxConnections", "httpClient"];
     private static readonly string[] SettingsFields =
         ["reportFolder", "reportFormats", "reportInterval", "maxFailCount", "coordinatedOmissionCorrection", "arrival", "seed", "drainTimeout"];
     private static readonly string[] ScenarioFields =
@@ -91,6 +91,11 @@ public static class ScenarioFileLoader
             if (t.TryGet("requestTimeout", out n))
             {
                 spec = spec with { RequestTimeout = r.Duration(n, "target.requestTimeout", positive: true) };
+            }
+
+            if (t.TryGet("httpClient", out n))
+            {
+                spec = spec with { HttpClient = r.OneOf(n, "target.httpClient", ["lean", "sockets"]) };
             }
 
             if (t.TryGet("maxConnections", out n))
@@ -188,7 +193,10 @@ public static class ScenarioFileLoader
             var list = new List<Threshold>();
             foreach (var item in ts.Children)
             {
-                var text = r.String(item, "thresholds");
+                // "- step: p99 < 50ms" is a one-entry mapping in YAML; read it as the scoped rule it was meant to be.
+                var text = item is YamlMappingNode { Children.Count: 1 } scoped
+                    ? $"{r.String(scoped.Children.First().Key, "thresholds")}: {r.String(scoped.Children.First().Value, "thresholds")}"
+                    : r.String(item, "thresholds");
                 try
                 {
                     list.Add(ThresholdParser.Parse(text));

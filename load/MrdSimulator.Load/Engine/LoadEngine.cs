@@ -99,6 +99,7 @@ public sealed class LoadEngine
     public async Task<RunResult> RunAsync(IReadOnlyList<ScenarioGroup> groups, CancellationToken cancellationToken = default)
     {
         var startedAt = DateTimeOffset.UtcNow;
+        EnsureThreadPoolHeadroom();
         using var control = new RunControl(_options.MaxFailCount);
         using var external = cancellationToken.Register(() => control.Abort("cancelled by the user"));
         var registry = new StatsRegistry(control);
@@ -157,6 +158,7 @@ public sealed class LoadEngine
             // Run.
             if (!control.Stopping.IsCancellationRequested)
             {
+                _hooks?.ResetAfterWarmUp(); // what init (and warm-up) sent is not part of the measured run
                 var total = groups.Count == 0 ? TimeSpan.Zero : groups.Max(g => g.Duration);
                 _observer?.OnPhase("run", string.Join("; ", groups.SelectMany(g => g.Load).Select(l => l.Describe())));
                 var runStart = Stopwatch.GetTimestamp();
@@ -226,6 +228,21 @@ public sealed class LoadEngine
                 Interlocked.Read(ref _dropped),
                 monitor.Samples.Count == 0 ? 0 : monitor.Samples.Max(s => s.CpuPercent)),
         };
+    }
+
+    /// <summary>
+    /// The thread pool starts with one thread per core and adds threads slowly; a burst of new connections at the
+    /// start of a run would then wait for threads and arrive late. Raise the floor once.
+    /// </summary>
+    private static void EnsureThreadPoolHeadroom()
+    {
+        ThreadPool.GetMinThreads(out var worker, out var io);
+        var factor = int.TryParse(Environment.GetEnvironmentVariable("MRDLOAD_MIN_THREADS_PER_CORE"), out var f) ? f : 16;
+        var wanted = Math.Max(worker, Environment.ProcessorCount * factor);
+        if (wanted > worker)
+        {
+            ThreadPool.SetMinThreads(wanted, Math.Max(io, wanted));
+        }
     }
 
     public static readonly NotificationSummary EmptyNotifications = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);

@@ -258,7 +258,13 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         {
             var observed = pair.ObservedState;
             consistent = IsConsistent(p, update, observed);
-            if (update.IsError)
+            if (!consistent && !p.Silent)
+            {
+                // After a contradiction the true state is unknown; the next notification re-establishes it
+                // (so one wrong notification is counted once, not again for every later request).
+                pair.ObservedState = null;
+            }
+            else if (update.IsError)
             {
                 if (update.ErrorMessage == MediaStates.NotLoggedIn)
                 {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using MrdSimulator.Load.Engine;
 using MrdSimulator.Load.Stats;
 
@@ -23,6 +22,9 @@ public sealed record FinesseOptions
     public string NotificationPath { get; init; } = "/notifications";
 
     public int MaxDialogLimit { get; init; } = 3;
+
+    /// <summary>Use the lean HTTP/1.1 client for plain-http targets (false: SocketsHttpHandler).</summary>
+    public bool LeanHttp { get; init; } = true;
 }
 
 /// <summary>What every Finesse scenario of a run shares: HTTP client, notification source, correlator, bodies.</summary>
@@ -34,7 +36,7 @@ public sealed class FinesseTarget : IAsyncDisposable
     public FinesseTarget(FinesseOptions options, INotificationSource? source = null)
     {
         Options = options;
-        Http = HttpStep.CreateClient(options.BaseUrl, options.MaxConnections, options.RequestTimeout);
+        Http = new HttpTarget(options.BaseUrl, options.MaxConnections, options.RequestTimeout, options.LeanHttp);
         Correlator = new Correlator(options.NotificationTimeout, "mrdload-" + Guid.NewGuid().ToString("N")[..8] + "-");
         Notifications = source ?? (options.Notifications == "none" ? null : new SseNotificationSource(options.BaseUrl, Correlator, options.NotificationPath));
         Bodies = new MediaBodies(options.MaxDialogLimit);
@@ -43,7 +45,7 @@ public sealed class FinesseTarget : IAsyncDisposable
 
     public FinesseOptions Options { get; }
 
-    public HttpClient Http { get; }
+    public HttpTarget Http { get; }
 
     public Correlator Correlator { get; }
 
@@ -58,25 +60,7 @@ public sealed class FinesseTarget : IAsyncDisposable
     /// <summary>Checks once that the target answers at all; throws a clear message when it does not.</summary>
     public Task EnsureReachableAsync() => _probe.Value;
 
-    private async Task ProbeAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            cts.CancelAfter(TimeSpan.FromSeconds(5));
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/");
-            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        }
-        catch (HttpRequestException ex)
-        {
-            var reason = ex.InnerException is SocketException se ? se.Message : ex.Message;
-            throw new TargetUnreachableException($"cannot reach {Options.BaseUrl}: {reason}");
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TargetUnreachableException($"cannot reach {Options.BaseUrl}: no answer within 5 s");
-        }
-    }
+    private Task ProbeAsync(CancellationToken cancellationToken) => Http.ProbeAsync(cancellationToken);
 
     public AgentMedia Media(string agentId, int mrdId) => new(
         agentId,
@@ -111,16 +95,31 @@ public sealed class FinesseTarget : IAsyncDisposable
         var pending = Correlating
             ? Correlator.Register(requestId, media.Pair, action, reasonCodeId, expectation, startTicks, notificationStep, awaitNotification, silent, maySilent)
             : null;
-        using var request = new HttpRequestMessage(HttpMethod.Put, media.Uri) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = MediaBodies.XmlContentType;
-        request.Headers.Authorization = media.Auth;
-        request.Headers.TryAddWithoutValidation("requestId", requestId);
-        if (pending is not null)
+        int status;
+        if (Http.Raw is not null)
         {
-            Correlator.MarkSent(pending);
+            if (pending is not null)
+            {
+                Correlator.MarkSent(pending);
+            }
+
+            status = await HttpStep.SendAsync(
+                Http, new RawHttpClient.Request("PUT", media.PathAndQuery, media.AuthHeader, requestId, body, "application/xml"), httpStep, startTicks, 202, cancellationToken);
+        }
+        else
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, media.Uri) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = MediaBodies.XmlContentType;
+            request.Headers.Authorization = media.Auth;
+            request.Headers.TryAddWithoutValidation("requestId", requestId);
+            if (pending is not null)
+            {
+                Correlator.MarkSent(pending);
+            }
+
+            status = await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
         }
 
-        var status = await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
         if (status != 202)
         {
             if (pending is not null)
@@ -157,8 +156,6 @@ public sealed class FinesseTarget : IAsyncDisposable
         Http.Dispose();
     }
 }
-
-public sealed class TargetUnreachableException(string message) : Exception(message);
 
 /// <summary>Records steps that must not appear in the report (clean-up traffic).</summary>
 internal static class Untimed

@@ -71,6 +71,11 @@ public sealed class AgentMedia(string agentId, int mrdId, Uri uri, Authenticatio
 
     public AuthenticationHeaderValue Auth { get; } = auth;
 
+    /// <summary>The Authorization header value, pre-rendered for the lean HTTP client.</summary>
+    public string AuthHeader { get; } = auth.ToString();
+
+    public string PathAndQuery { get; } = uri.PathAndQuery;
+
     public PairState Pair { get; } = pair;
 
     /// <summary>The state this virtual user believes the pair is in (null = unknown).</summary>

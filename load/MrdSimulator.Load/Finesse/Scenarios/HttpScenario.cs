@@ -22,15 +22,16 @@ public sealed record HttpScenarioOptions
 }
 
 /// <summary>http: one plain request per iteration (no correlation). For raw throughput and comparisons with wrk.</summary>
-public sealed class HttpScenario(string name, HttpClient client, HttpScenarioOptions options) : IScenario
+public sealed class HttpScenario(string name, HttpTarget target, HttpScenarioOptions options) : IScenario
 {
     private readonly byte[]? _body = options.Body is null ? null : Encoding.UTF8.GetBytes(options.Body);
-    private readonly HttpMethod _method = new(options.Method.ToUpperInvariant());
+    private readonly HttpMethod _method = HttpMethod.Parse(options.Method);
     private readonly MediaTypeHeaderValue _contentType = new(options.ContentType);
-    private readonly Uri _uri = new(client.BaseAddress!, options.Path);
+    private readonly Uri _uri = target.Resolve(options.Path);
     private readonly AuthenticationHeaderValue? _auth = options.BasicAuth is null
         ? null
         : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(options.BasicAuth)));
+    private readonly string? _authText = options.BasicAuth is null ? null : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(options.BasicAuth));
     private StepRecorder _step = null!;
 
     public string Name { get; } = name;
@@ -40,15 +41,7 @@ public sealed class HttpScenario(string name, HttpClient client, HttpScenarioOpt
     public async Task InitAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
         _step = context.Step("request");
-        try
-        {
-            using var probe = new HttpRequestMessage(HttpMethod.Get, "/");
-            using var response = await client.SendAsync(probe, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new TargetUnreachableException($"cannot reach {client.BaseAddress}: {ex.InnerException?.Message ?? ex.Message}");
-        }
+        await target.ProbeAsync(cancellationToken);
     }
 
     public IVirtualUser CreateVirtualUser(int index) => new User(this);
@@ -60,6 +53,13 @@ public sealed class HttpScenario(string name, HttpClient client, HttpScenarioOpt
         public async ValueTask RunIterationAsync(IterationContext ctx)
         {
             var start = ctx.NextStepStart();
+            if (s.Target.Raw is not null)
+            {
+                await HttpStep.SendAsync(
+                    s.Target, new RawHttpClient.Request(s._method.Method, s._uri.PathAndQuery, s._authText, null, s._body ?? default(ReadOnlyMemory<byte>), s.ContentType), s._step, start, s.ExpectStatus, ctx.CancellationToken);
+                return;
+            }
+
             using var request = new HttpRequestMessage(s._method, s._uri);
             if (s._body is not null)
             {
@@ -72,11 +72,13 @@ public sealed class HttpScenario(string name, HttpClient client, HttpScenarioOpt
                 request.Headers.Authorization = s._auth;
             }
 
-            await HttpStep.SendAsync(s.Client, request, s._step, start, s.ExpectStatus, s._body?.Length ?? 0, ctx.CancellationToken);
+            await HttpStep.SendAsync(s.Target, request, s._step, start, s.ExpectStatus, s._body?.Length ?? 0, ctx.CancellationToken);
         }
     }
 
-    internal HttpClient Client => client;
+    internal HttpTarget Target => target;
 
     internal int ExpectStatus => options.ExpectStatus;
+
+    internal string ContentType => options.ContentType;
 }

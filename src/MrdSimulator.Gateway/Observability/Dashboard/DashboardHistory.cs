@@ -46,31 +46,7 @@ public sealed class DashboardHistory(MetricCollector collector, NotificationHub 
     /// <summary>Takes one sample now (the background loop calls it every second; tests call it directly).</summary>
     public void Sample()
     {
-        var families = collector.Collect(observe: false);
-        var buckets = new long[Bounds.Count + 1];
-        long requests = 0;
-        foreach (var family in families)
-        {
-            if (family.Name != "http.server.request.duration" || family.Bounds is null || family.Bounds.Count != Bounds.Count)
-            {
-                continue;
-            }
-
-            foreach (var series in family.Series)
-            {
-                if (series.Tag("http.route") is { } route && OperationalRoutes.Any(p => route.StartsWith(p, StringComparison.Ordinal)))
-                {
-                    continue;
-                }
-
-                requests += series.Count;
-                for (var i = 0; i < buckets.Length; i++)
-                {
-                    buckets[i] += series.Buckets![i];
-                }
-            }
-        }
-
+        var (requests, buckets) = FinesseRequests(collector.Collect(observe: false));
         var now = new Totals(time.GetUtcNow(), requests, buckets, hub.PublishedTotal, hub.DeliveredTotal);
         lock (_gate)
         {
@@ -96,6 +72,37 @@ public sealed class DashboardHistory(MetricCollector collector, NotificationHub 
                 _totals.Dequeue();
             }
         }
+    }
+
+    /// <summary>Requests and their duration buckets, leaving out the operational endpoints (this page's own polling among them).</summary>
+    public static (long Count, long[] Buckets) FinesseRequests(IReadOnlyList<MetricFamily> families)
+    {
+        var bounds = MetricsSetup.RequestDurationBuckets;
+        var buckets = new long[bounds.Count + 1];
+        long requests = 0;
+        foreach (var family in families)
+        {
+            if (family.Name != "http.server.request.duration" || family.Bounds is null || family.Bounds.Count != bounds.Count)
+            {
+                continue;
+            }
+
+            foreach (var series in family.Series)
+            {
+                if (series.Tag("http.route") is { } route && OperationalRoutes.Any(p => route.StartsWith(p, StringComparison.Ordinal)))
+                {
+                    continue;
+                }
+
+                requests += series.Count;
+                for (var i = 0; i < buckets.Length; i++)
+                {
+                    buckets[i] += series.Buckets![i];
+                }
+            }
+        }
+
+        return (requests, buckets);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

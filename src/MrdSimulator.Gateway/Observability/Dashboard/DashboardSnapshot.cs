@@ -61,7 +61,8 @@ public sealed class DashboardSnapshotBuilder(
     {
         var report = await health.CheckHealthAsync(c => c.Tags.Contains(HealthEndpoints.ReadyTag), cancellationToken);
         var metrics = collector.Collect();
-        var (samples, latency, requestsTotal) = history.Read();
+        var (samples, latency, _) = history.Read();
+        var requestsTotal = DashboardHistory.FinesseRequests(metrics).Count;
         var last = samples.Count > 0 ? samples[^1] : null;
 
         var counts = census.Count();

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using MrdSimulator.Load.Cli;
+
+namespace MrdSimulator.Load.Tests;
+
+public sealed class CliTests
+{
+    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static async Task<(WebApplication App, Uri Url, Func<int> Count)> AcceptingServerAsync()
+    {
+        var n = 0;
+        var (app, url) = await TestServers.StartAsync(a => a.Run(async ctx =>
+        {
+            if (ctx.Request.Path != "/")
+            {
+                Interlocked.Increment(ref n);
+            }
+
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            ctx.Response.StatusCode = ctx.Request.Path == "/" ? 200 : 202;
+        }));
+        return (app, url, () => Volatile.Read(ref n));
+    }
+
+    [Fact]
+    public async Task HelpExplainsEveryOption()
+    {
+        var (code, output, _) = await RunAsync("run", "--help");
+        Assert.Equal(0, code);
+        var run = CommandLine.Build().Subcommands.Single(c => c.Name == "run");
+        Assert.True(run.Options.Count > 25);
+        foreach (var option in run.Options.Where(o => o.Name is not ("--help" or "-h" or "-?")))
+        {
+            Assert.Contains(option.Name, output, StringComparison.Ordinal);
+            Assert.False(string.IsNullOrWhiteSpace(option.Description), $"{option.Name} has no description");
+        }
+
+        Assert.Contains("coordinated omission", output, StringComparison.Ordinal);
+        var (_, rootHelp, _) = await RunAsync("--help");
+        Assert.Contains("Exit codes", rootHelp, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ExitCodeIsNonZeroWhenAThresholdFails()
+    {
+        var (app, url, _) = await AcceptingServerAsync();
+        await using (app)
+        {
+            var failing = await RunAsync("run", "--builtin", "http", "-u", url.ToString(), "--rate", "50", "-d", "1s", "-t", "p99 < 1us", "--report-formats", "none");
+            Assert.Equal(ExitCodes.ThresholdsFailed, failing.Code);
+            Assert.Contains("threshold FAIL: p99 < 1us", failing.Out, StringComparison.Ordinal);
+            var passing = await RunAsync("run", "--builtin", "http", "-u", url.ToString(), "--rate", "50", "-d", "1s", "-t", "p99 < 5s", "-t", "fail% = 0", "--report-formats", "none");
+            Assert.Equal(ExitCodes.Passed, passing.Code);
+            Assert.Contains("http/request", passing.Out, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task ScenarioFileWithAnUnknownFieldFailsBeforeTheRun()
+    {
+        var (app, url, count) = await AcceptingServerAsync();
+        await using (app)
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"bad-{Guid.NewGuid():N}.yaml");
+            await File.WriteAllTextAsync(file, $"target:\n  baseUrl: {url}\nload: [inject 10/s 1s]\nscenarios:\n  - name: raw\n    type: http\n    colour: blue\n");
+            var (code, _, error) = await RunAsync("run", file);
+            Assert.Equal(ExitCodes.InvalidInput, code);
+            Assert.Contains($"{file}:7:5: scenarios[0].colour: unknown field 'colour'", error, StringComparison.Ordinal);
+            Assert.Equal(0, count());
+            var validate = await RunAsync("validate", file);
+            Assert.Equal(ExitCodes.InvalidInput, validate.Code);
+        }
+    }
+
+    [Theory]
+    [InlineData("--rate", "5000000", "impossible")]
+    [InlineData("-u", "ftp://127.0.0.1:1", "scheme must be http or https")]
+    [InlineData("--copies", "5000", "need 5000 agents")]
+    [InlineData("-t", "p99 <", "missing number")]
+    public async Task BadCommandLineInputFailsBeforeTheRunWithTheReason(string option, string value, string reason)
+    {
+        var args = new List<string> { "run", "--builtin", "agent-shift", option, value, "--report-formats", "none" };
+        if (option != "--rate" && option != "--copies")
+        {
+            args.AddRange(["--copies", "1"]);
+        }
+
+        var (code, _, error) = await RunAsync([.. args]);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnreachableSimulatorStopsTheRunWithAClearMessage()
+    {
+        var port = TestServers.FreePort();
+        var (code, output, error) = await RunAsync("run", "--builtin", "agent-shift", "-u", $"http://127.0.0.1:{port}", "--copies", "2", "-d", "5s", "--report-formats", "none");
+        Assert.Equal(ExitCodes.Aborted, code);
+        Assert.Contains($"cannot reach http://127.0.0.1:{port}/", error, StringComparison.Ordinal);
+        Assert.Contains("refused", error, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", error + output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ScenarioFileRunsEndToEndAndWritesReports()
+    {
+        await using var fake = await FakeFinesse.StartAsync();
+        var folder = Path.Combine(Path.GetTempPath(), $"mrdload-cli-{Guid.NewGuid():N}");
+        var file = Path.Combine(folder, "shift.yaml");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(file, $"""
+            name: cli-e2e
+            target:
+              baseUrl: {fake.BaseUrl}
+              notificationTimeout: 1s
+            settings:
+              reportFolder: {folder}
+              reportInterval: 250ms
+            scenarios:
+              - name: shift
+                type: agent-shift
+                agents: 1000-1002
+                mrds: [5000]
+                cycles: 1
+                load: [keep-constant 3 1s]
+            thresholds:
+              - lost_notifications = 0
+              - contradicting_notifications = 0
+              - sign-in.notified: p99 < 1s
+            """);
+        var (code, output, error) = await RunAsync("run", file);
+        Assert.True(code == ExitCodes.Passed, output + error);
+        var reports = Directory.GetDirectories(folder).Single();
+        Assert.Equal(["report.csv", "report.html", "report.json", "report.md"], Directory.GetFiles(reports).Select(f => Path.GetFileName(f)!).Order().ToArray());
+        Assert.Contains("notifications: expected", output, StringComparison.Ordinal);
+    }
+}
