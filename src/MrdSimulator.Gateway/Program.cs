@@ -8,14 +8,16 @@ using MrdSimulator.Gateway.Tasks;
 
 SimulatorOptions options;
 SimulatorDirectory directory;
-ChaosOptions chaos;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
 builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.Concat(MrdSimulator.Gateway.Tasks.TaskSetup.SwitchMappings).ToDictionary());
 try
 {
     options = SimulatorSetup.ReadOptions(builder.Configuration);
     directory = SimulatorSetup.LoadDirectory(options);
-    chaos = ChaosOptions.Read(builder.Configuration);
+    var chaos = ChaosOptions.Read(builder.Configuration);
+    builder.Services.AddSimulator(options, directory);
+    builder.Services.AddTaskSimulation(builder.Configuration);
+    builder.Services.AddChaos(chaos);
 }
 catch (Exception ex) when (ex is DirectoryException or OptionsException or InvalidOperationException or FormatException)
 {
@@ -36,9 +38,6 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 }
 
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-builder.Services.AddSimulator(options, directory);
-builder.Services.AddTaskSimulation(builder.Configuration);
-builder.Services.AddChaos(chaos);
 
 var app = builder.Build();
 app.MapSimulator();

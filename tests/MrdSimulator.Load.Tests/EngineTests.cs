@@ -209,4 +209,28 @@ public sealed class EngineTests : IAsyncLifetime
         Assert.Equal(Stats.StatusCodes.Timeout, Assert.Single(step.StatusCodes).Code);
         Assert.Equal(10, step.Timeouts);
     }
+
+    [Fact]
+    public async Task ATargetThatGoesAwayMidRunStopsTheRunWithAClearMessage()
+    {
+        var (app, url) = await TestServers.StartAsync(a => a.Run(ctx =>
+        {
+            ctx.Response.StatusCode = ctx.Request.Path == "/" ? 200 : 202;
+            return Task.CompletedTask;
+        }));
+        using var client = new HttpTarget(url, 16, TimeSpan.FromSeconds(2));
+        var scenario = new HttpScenario("gone", client, new HttpScenarioOptions { Path = "/x" });
+        var engine = new LoadEngine(new EngineOptions { BaseUrl = url.ToString(), MaxFailCount = 0, UnreachableAfter = TimeSpan.FromSeconds(1), ReportInterval = TimeSpan.FromMilliseconds(250) });
+        var run = engine.RunAsync([new ScenarioGroup([new WeightedScenario(scenario, 1)], LoadSimulationParser.ParseList("inject 100/s 20s"), TimeSpan.Zero)]);
+        await Task.Delay(1000);
+        await app.StopAsync();
+        await app.DisposeAsync();
+        var watch = Stopwatch.StartNew();
+        var result = await run;
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"took {watch.Elapsed}");
+        Assert.Contains($"target {url} unreachable", result.AbortReason, StringComparison.Ordinal);
+        var step = Assert.Single(result.Steps, s => s.Step == "request");
+        Assert.True(step.Ok > 50);
+        Assert.Contains(step.StatusCodes, c => c.Code == Stats.StatusCodes.ConnectionError);
+    }
 }

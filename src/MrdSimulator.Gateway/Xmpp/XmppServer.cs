@@ -19,6 +19,7 @@ public sealed class XmppServer : IHostedService, IDisposable
 {
     public const string MeterName = "MrdSimulator.Xmpp";
 
+    private int _stopState;
     private readonly ConcurrentDictionary<long, XmppSession> _sessions = new();
     private readonly ConcurrentDictionary<string, long> _authentications = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, XmppSession> _bound = new(StringComparer.Ordinal);
@@ -110,6 +111,12 @@ public sealed class XmppServer : IHostedService, IDisposable
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Hosts may stop twice, or stop after the container disposed this service (test hosts do both).
+        if (Interlocked.Exchange(ref _stopState, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         _listener?.Dispose();
         foreach (var session in _sessions.Values)
@@ -128,6 +135,12 @@ public sealed class XmppServer : IHostedService, IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _stopState, 2) == 0)
+        {
+            _stopping.Cancel();
+            _listener?.Dispose();
+        }
+
         _stopping.Dispose();
         _listener?.Dispose();
         _meter.Dispose();

@@ -42,6 +42,18 @@ public sealed class StartupTests
         Assert.Contains("--agents", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--time-scale", "0")]
+    [InlineData("--bots", "-3")]
+    public async Task ImpossibleTaskOptionsStopStartUpWithoutAStackTrace(string option, string value)
+    {
+        var (exitCode, stderr) = await RunGatewayAsync(option, value, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(option, stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Stderr)> RunGatewayAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
