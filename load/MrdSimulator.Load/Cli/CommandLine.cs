@@ -102,10 +102,13 @@ public static class CommandLine
         var body = new Option<string?>("--body") { Description = "http: request body (default a READY Media document)." };
         var expect = new Option<int?>("--expect-status") { Description = "http: status counted as OK (default 202)." };
 
+        var chaosPlan = new Option<FileInfo?>("--chaos-plan") { Description = "Chaos plan (YAML) to start on the simulator with the run; its fault windows are drawn on the report's charts (needs --admin-token)." };
+        var adminToken = new Option<string?>("--admin-token") { Description = "The simulator's admin token (default: MRDSIM_ADMIN_TOKEN)." };
         var command = new Command("run", "Run a scenario file or a built-in scenario against the simulator and write HTML, Markdown, CSV and JSON reports.")
         {
             file, builtin, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail, notifTimeout, notifications,
             noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, plain, seed, cycles, name, path, method, body, expect,
+            chaosPlan, adminToken,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -144,6 +147,15 @@ public static class CommandLine
 
                 spec = ApplyOverrides(spec, parse, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail,
                     notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, seed, cycles, name, path, method, body, expect);
+                spec = spec with
+                {
+                    ChaosPlanFile = parse.GetValue(chaosPlan)?.FullName ?? spec.ChaosPlanFile,
+                    AdminToken = parse.GetValue(adminToken) ?? Environment.GetEnvironmentVariable("MRDSIM_ADMIN_TOKEN") ?? spec.AdminToken,
+                };
+                if (spec.ChaosPlanFile is not null && string.IsNullOrEmpty(spec.AdminToken))
+                {
+                    throw new ScenarioFileException("command line", 0, 0, "--admin-token", "--chaos-plan needs the simulator's admin token (--admin-token or MRDSIM_ADMIN_TOKEN)");
+                }
             }
             catch (ScenarioFileException ex)
             {

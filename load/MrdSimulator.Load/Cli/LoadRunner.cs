@@ -33,6 +33,21 @@ public static class LoadRunner
         }
 
         RunResult result;
+        using var chaos = spec.ChaosPlanFile is not null ? new Chaos.ChaosClient(spec.BaseUrl, spec.AdminToken!) : null;
+        if (chaos is not null)
+        {
+            try
+            {
+                await chaos.StartPlanAsync(spec.ChaosPlanFile!, cancellationToken);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                await built.DisposeAsync();
+                return new Outcome(ExitCodes.InvalidInput, null, null, []);
+            }
+        }
+
         await using (built)
         {
             LiveConsoleView? liveView = live ? new LiveConsoleView(AnsiConsole.Console) : null;
@@ -43,6 +58,18 @@ public static class LoadRunner
             if (built.Target?.Correlator.TransportEvents is { Count: > 0 } events)
             {
                 result = result with { Warnings = [.. result.Warnings, .. events.Take(10).Select(e => "notification transport: " + e)] };
+            }
+        }
+
+        if (chaos is not null)
+        {
+            try
+            {
+                result = result with { FaultWindows = await chaos.TimelineAsync(result.StartedAt, stop: true, CancellationToken.None) };
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or System.Text.Json.JsonException or TaskCanceledException)
+            {
+                result = result with { Warnings = [.. result.Warnings, "chaos timeline unavailable: " + ex.Message] };
             }
         }
 

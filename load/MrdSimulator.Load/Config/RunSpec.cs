@@ -39,6 +39,12 @@ public sealed record RunSpec
 
     public int Seed { get; init; } = 42;
 
+    /// <summary>A chaos plan POSTed to the simulator when the run starts (docs/chaos.md); its fault windows are drawn on the charts.</summary>
+    public string? ChaosPlanFile { get; init; }
+
+    /// <summary>The simulator's admin token (for the chaos plan); also from MRDSIM_ADMIN_TOKEN.</summary>
+    public string? AdminToken { get; init; }
+
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     public IReadOnlyList<LoadSimulation>? Load { get; init; }

@@ -45,7 +45,8 @@ public static class HtmlReport
             "throughput (requests/s per interval)",
             "rps",
             timed.Select((s, i) => new Series($"{s.Scenario}/{s.Step}", s.Intervals.Select(p => (p.ElapsedSeconds, p.Rps)).ToList(), Palette[i])).ToList(),
-            "req/s"));
+            "req/s",
+            r.FaultWindows));
         foreach (var s in timed.Take(6))
         {
             var pts = s.Intervals;
@@ -58,7 +59,8 @@ public static class HtmlReport
                     new Series("p99", pts.Select(p => (p.ElapsedSeconds, p.P99Ms)).ToList(), Palette[3]),
                     new Series("max", pts.Select(p => (p.ElapsedSeconds, p.MaxMs)).ToList(), Palette[7]),
                 ],
-                "ms"));
+                "ms",
+                r.FaultWindows));
         }
 
         sb.Append(StatusChart(steps));
@@ -188,7 +190,7 @@ public static class HtmlReport
 
     private sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points, string Color);
 
-    private static string LineChart(string title, string kind, IReadOnlyList<Series> series, string unit)
+    private static string LineChart(string title, string kind, IReadOnlyList<Series> series, string unit, IReadOnlyList<Chaos.FaultWindow>? faults = null)
     {
         const int w = 560, h = 260, left = 56, right = 12, top = 14, bottom = 34;
         var all = series.SelectMany(s => s.Points).ToList();
@@ -207,6 +209,14 @@ public static class HtmlReport
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 4}\" y=\"{y + 4:0.#}\" font-size=\"10\" text-anchor=\"end\">{Short(yv)}</text>");
             var xv = maxX * i / 4;
             sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(xv):0.#}\" y=\"{h - bottom + 14}\" font-size=\"10\" text-anchor=\"middle\">{xv:0.#}s</text>");
+        }
+
+        // Chaos fault windows, shaded behind the series (an open window runs to the right edge).
+        foreach (var f in faults ?? [])
+        {
+            var x1 = X(Math.Min(f.StartSeconds, maxX));
+            var x2 = X(Math.Min(f.EndSeconds ?? maxX, maxX));
+            sb.Append(CultureInfo.InvariantCulture, $"<rect class=\"fault\" x=\"{x1:0.#}\" y=\"{top}\" width=\"{Math.Max(1, x2 - x1):0.#}\" height=\"{h - top - bottom}\" fill=\"#d62728\" fill-opacity=\"0.10\" data-v=\"fault {E(f.Id)} {E(f.Kind)} ({E(f.Scope)}) {f.StartSeconds:0.#}s-{(f.EndSeconds is { } e ? e.ToString("0.#", CultureInfo.InvariantCulture) + "s" : "end")}: {f.Injected} injected\"><title>{E(f.Kind)}</title></rect>");
         }
 
         sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{h - bottom}\" x2=\"{w - right}\" y2=\"{h - bottom}\" stroke=\"#888\"/>");

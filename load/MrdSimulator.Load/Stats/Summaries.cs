@@ -140,4 +140,7 @@ public sealed record RunResult(
     public bool ThresholdsPassed => Thresholds.All(t => t.Passed);
 
     public GeneratorHealth? Generator { get; init; }
+
+    /// <summary>Fault windows of the chaos plan run alongside (<c>--chaos-plan</c>), seconds from the start.</summary>
+    public IReadOnlyList<Chaos.FaultWindow> FaultWindows { get; init; } = [];
 }

@@ -190,6 +190,11 @@ public static class ChaosPlanParser
             throw r.Error(map["duration"], $"{path}.duration", "must be longer than 0");
         }
 
+        if (kind == FaultKind.XmppRefuse && !spec.Scope.IsAll)
+        {
+            throw r.Error(map["scope"], $"{path}.scope", "a connection is refused before its user is known; scope must be all");
+        }
+
         return kind switch
         {
             FaultKind.RestUnavailable => spec with { Reason = r.OptionalString(map, path, "reason") },

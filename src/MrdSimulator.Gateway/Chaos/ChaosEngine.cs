@@ -320,6 +320,24 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
         _ => "Service Unavailable",
     };
 
+    /// <summary>Whether a new XMPP connection is refused: always while the side is out of service, else per xmpp.refuse fault.</summary>
+    public bool DecideXmppRefusal()
+    {
+        foreach (var f in Volatile.Read(ref _active))
+        {
+            if (f.Spec.IsOutOfService || f.Kind == FaultKind.XmppRefuse)
+            {
+                if (f.Decide("xmpp", out var n))
+                {
+                    Record(f, "xmpp", n, "xmpp connection refused");
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
     // ---- Back end ---------------------------------------------------------------------------------
 
     public ArmError? BeforeApply(MediaGrainKey key, MediaRequest request, MediaState current)
@@ -383,6 +401,20 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
                 }
             }
         }
+    }
+
+    public bool RingsOut(MediaGrainKey key, string dialogId)
+    {
+        foreach (var f in Volatile.Read(ref _active))
+        {
+            if (f.Kind == FaultKind.TaskRona && f.Spec.Scope.Matches(key.UserId, key.MrdId) && f.Decide(key.UserId, out var n))
+            {
+                Record(f, key.UserId, n, $"rona {key} {dialogId}");
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool AtAgentLimit(string userId, int max)
@@ -562,6 +594,9 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
             case FaultKind.Failover:
                 await FailOverAsync(fault).ConfigureAwait(false);
                 break;
+            case FaultKind.TaskExpire:
+                await ExpireTasksAsync(fault).ConfigureAwait(false);
+                break;
             case FaultKind.RestUnavailable when fault.Spec.IsOutOfService:
                 // The Notification Service is down: the event connections go with it.
                 CloseSessions(fault, (_, _) => true, CloseHow.Reset);
@@ -675,6 +710,36 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
 
         _log.LogWarning("Chaos failover {Id}: {Pairs} agent×MRD pairs to {State}; sessions cut after {Grace}", fault.Id, failed.Count,
             state.ToWire(), Durations.Format(fault.Spec.SessionGrace));
+    }
+
+    /// <summary>task.expire: each live dialog of the agents in scope ends as if its lifetime was exceeded (per-dialog probability).</summary>
+    private async Task ExpireTasksAsync(Fault fault)
+    {
+        var keys = SignedInKeys().Where(k => fault.Spec.Scope.Matches(k.UserId, k.MrdId)).ToList();
+        var ended = 0;
+        foreach (var key in keys)
+        {
+            try
+            {
+                var ids = await _silo.MediaGrains.InvokeAsync(key, g => g.ExpireTasksAsync(id =>
+                {
+                    if (!fault.Decide(key.UserId, out var n))
+                    {
+                        return false;
+                    }
+
+                    Record(fault, key.UserId, n, $"expire {key} {id}");
+                    return true;
+                })).ConfigureAwait(false);
+                ended += ids.Count;
+            }
+            catch (MailboxFullException)
+            {
+                _log.LogWarning("Chaos fault {Id}: {Key} was too busy to expire its tasks", fault.Id, key);
+            }
+        }
+
+        _log.LogWarning("Chaos fault {Id} expired {Count} live dialogs", fault.Id, ended);
     }
 
     private List<MediaGrainKey> SignedInKeys()

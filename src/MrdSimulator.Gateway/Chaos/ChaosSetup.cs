@@ -20,10 +20,15 @@ public static class ChaosSetup
     }
 
     /// <summary>Builds the engine with the host (hooks installed before the first request), prints a generated token, starts <c>--chaos-plan</c>.</summary>
-    private sealed class ChaosStartup(ChaosEngine engine, ChaosOptions options, ILogger<ChaosEngine> log) : IHostedService
+    private sealed class ChaosStartup(ChaosEngine engine, ChaosOptions options, IServiceProvider services, ILogger<ChaosEngine> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
+            if (services.GetService<Xmpp.XmppServer>() is { } xmpp)
+            {
+                XmppChaos.Attach(engine, xmpp);
+            }
+
             if (options.TokenGenerated)
             {
                 Console.WriteLine($"Admin token for /admin/faults and /admin/chaos (Authorization: Bearer …): {options.AdminToken}");

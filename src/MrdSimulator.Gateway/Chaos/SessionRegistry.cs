@@ -9,7 +9,17 @@ namespace MrdSimulator.Gateway.Chaos;
 public sealed class SessionRegistry
 {
     private readonly ConcurrentDictionary<long, Session> _sessions = new();
+    private readonly List<Func<Func<string, string, bool>, CloseHow, int>> _sources = [];
     private long _next;
+
+    /// <summary>A transport that keeps its own session table (XMPP): closes its sessions that match, returns how many.</summary>
+    public void AddSource(Func<Func<string, string, bool>, CloseHow, int> close)
+    {
+        lock (_sources)
+        {
+            _sources.Add(close);
+        }
+    }
 
     public int Count => _sessions.Count;
 
@@ -41,6 +51,17 @@ public sealed class SessionRegistry
 
                 closed++;
             }
+        }
+
+        Func<Func<string, string, bool>, CloseHow, int>[] sources;
+        lock (_sources)
+        {
+            sources = [.. _sources];
+        }
+
+        foreach (var source in sources)
+        {
+            closed += source(match, how);
         }
 
         return closed;

@@ -363,6 +363,12 @@ public sealed class BoshSessions(XmppServer server) : IHostedService, IDisposabl
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Test hosts stop after the container disposed this service, or twice (as XmppServer.StopAsync).
+        if (Interlocked.Exchange(ref _stopState, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         foreach (var connection in _sessions.Values)
         {
@@ -375,7 +381,13 @@ public sealed class BoshSessions(XmppServer server) : IHostedService, IDisposabl
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _stopState, 1);
+        _stopping.Dispose();
+    }
+
+    private int _stopState;
 
     private async Task SweepAsync()
     {

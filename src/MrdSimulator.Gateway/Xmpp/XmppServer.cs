@@ -150,6 +150,12 @@ public sealed class XmppServer : IHostedService, IDisposable
     /// <summary>Admits a new session, or returns null when the connection cap is reached.</summary>
     internal XmppSession? Admit(XmppFraming framing, bool secure, bool loopback, bool tlsAvailable)
     {
+        if (RefuseNewSessions?.Invoke() == true)
+        {
+            Interlocked.Increment(ref _rejected);
+            return null;
+        }
+
         while (true)
         {
             var current = Volatile.Read(ref _connections);
@@ -168,6 +174,35 @@ public sealed class XmppServer : IHostedService, IDisposable
         var session = new XmppSession(this, framing, secure, loopback, tlsAvailable);
         _sessions[session.Id] = session;
         return session;
+    }
+
+    /// <summary>Chaos (docs/chaos.md): while this answers true, new connections are refused as when the server is full.</summary>
+    public Func<bool>? RefuseNewSessions { get; set; }
+
+    /// <summary>Chaos: closes the sessions whose user (null before authentication) matches; returns how many.</summary>
+    public int CloseSessions(Func<string?, bool> matchUser, bool reset)
+    {
+        var closed = 0;
+        foreach (var session in _sessions.Values)
+        {
+            if (session.Closing || !matchUser(session.User?.Id))
+            {
+                continue;
+            }
+
+            if (reset)
+            {
+                session.Reset();
+            }
+            else
+            {
+                session.Close("system-shutdown", "the notification service is going down");
+            }
+
+            closed++;
+        }
+
+        return closed;
     }
 
     /// <summary>Records a bound resource; an existing session with the same full JID is replaced (RFC 6120 §7.7.2.2).</summary>

@@ -230,6 +230,22 @@ internal sealed partial class XmppSession : INotificationSink
         _out.Writer.TryComplete();
     }
 
+    /// <summary>Chaos: ends the connection with no stream error and no closing tag, dropping what is queued.</summary>
+    public void Reset()
+    {
+        Interlocked.Exchange(ref _closing, 1);
+        Volatile.Write(ref _abortItems, []);
+        _out.Writer.TryComplete();
+        try
+        {
+            _abort.Cancel();
+        }
+        catch (Exception ex) when (ex is AggregateException or ObjectDisposedException)
+        {
+            // Already ending.
+        }
+    }
+
     /// <summary>Closes the stream now, dropping what is queued; true for the call that did it.</summary>
     public bool Abort(string condition, string text)
     {

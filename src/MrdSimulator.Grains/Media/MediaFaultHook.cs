@@ -14,6 +14,9 @@ public interface IMediaFaults
 
     /// <summary>Told of every stored state change (to count signed-in agents without scanning grains).</summary>
     void StateChanged(MediaGrainKey key, MediaState previous, MediaState next);
+
+    /// <summary>Whether an offer rings out at once (a RONA storm) instead of after the MRD's start timeout.</summary>
+    bool RingsOut(MediaGrainKey key, string dialogId);
 }
 
 /// <summary>The slot through which the gateway installs <see cref="IMediaFaults"/>; empty costs one null check.</summary>

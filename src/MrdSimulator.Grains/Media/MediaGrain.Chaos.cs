@@ -30,6 +30,31 @@ public sealed partial class MediaGrain
         return true;
     }
 
+    /// <summary>
+    /// Ends the live dialogs <paramref name="expire"/> picks as if their lifetime was exceeded (the task.expire
+    /// fault). Returns the ids of the dialogs ended.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<string>> ExpireTasksAsync(Func<string, bool> expire)
+    {
+        var ended = new List<string>();
+        foreach (var dialog in Tasks.Dialogs.ToList())
+        {
+            if (expire(dialog.Id))
+            {
+                StopTimer(_lifeTimers, dialog.Id);
+                StopTimer(_ronaTimers, dialog.Id);
+                await LifetimeExceededAsync(dialog.Id).ConfigureAwait(false);
+                ended.Add(dialog.Id);
+            }
+        }
+
+        return ended;
+    }
+
+    /// <summary>How long an offer rings before RONA: zero when a task.rona fault hits it.</summary>
+    private TimeSpan RingTime(MediaRoutingDomain mrd, string dialogId) =>
+        services.Faults.Current?.RingsOut(key, dialogId) == true ? TimeSpan.Zero : TimeSpan.FromSeconds(mrd.TaskStartTimeoutSeconds);
+
     private MediaOutcome? RefusedByFault(MediaRequest request, string? requestId, MediaRoutingDomain mrd)
     {
         if (services.Faults.Current?.BeforeApply(key, request, _state.State) is not { } error)

@@ -69,7 +69,7 @@ public sealed partial class MediaGrain
             PublishMedia(null, mrd, next);
         }
 
-        _ronaTimers[dialog.Id] = RegisterTimer(_ => RingNoAnswerAsync(dialog.Id), TimeSpan.FromSeconds(mrd.TaskStartTimeoutSeconds), Timeout.InfiniteTimeSpan);
+        _ronaTimers[dialog.Id] = RegisterTimer(_ => RingNoAnswerAsync(dialog.Id), RingTime(mrd, dialog.Id), Timeout.InfiniteTimeSpan);
         _lifeTimers[dialog.Id] = RegisterTimer(_ => LifetimeExceededAsync(dialog.Id), TimeSpan.FromSeconds(mrd.MaxTaskDurationSeconds), Timeout.InfiniteTimeSpan);
         TaskServices.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Offers = l.Offers + 1, FirstOfferedAt = l.FirstOfferedAt ?? now }) with
         {

@@ -14,9 +14,14 @@ namespace MrdSimulator.Gateway.Tests.Chaos;
 /// <summary>The real gateway (in-memory server, fake clock) with an admin client holding the start-up token.</summary>
 public sealed class ChaosHarness : IAsyncDisposable
 {
-    public ChaosHarness(SimulatorDirectory? directory = null)
+    /// <param name="xmpp">Start the XMPP TCP listener (on a free port).</param>
+    public ChaosHarness(SimulatorDirectory? directory = null, bool xmpp = false)
     {
-        Factory = new SimulatorFactory { Directory = directory ?? DemoDirectory.Create(20, supervisors: 0) };
+        Factory = new SimulatorFactory
+        {
+            Directory = directory ?? DemoDirectory.Create(20, supervisors: 0),
+            Options = xmpp ? new Configuration.SimulatorOptions { Xmpp = new Xmpp.XmppOptions { Port = 0 } } : new Configuration.SimulatorOptions(),
+        };
         Admin = Factory.CreateClient();
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Engine.Options.AdminToken);
     }
