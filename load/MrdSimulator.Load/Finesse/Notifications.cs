@@ -166,11 +166,14 @@ public sealed class SseNotificationSource : INotificationSource
             data.Clear();
             eventName = null;
             response = null!;
-            for (var attempt = 0; attempt < 20 && !_stop.IsCancellationRequested && response is null; attempt++)
+            // Keep trying as a real client would (a Finesse outage can last minutes), backing off to 2 s.
+            var delay = TimeSpan.FromMilliseconds(200);
+            while (!_stop.IsCancellationRequested && response is null)
             {
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(200), _stop.Token);
+                    await Task.Delay(delay, _stop.Token);
+                    delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 2000));
                     Interlocked.Increment(ref _reconnects);
                     response = await ConnectAsync(userId, auth, lastEventId, CancellationToken.None);
                 }
@@ -186,8 +189,7 @@ public sealed class SseNotificationSource : INotificationSource
 
             if (response is null)
             {
-                _sink.OnTransportEvent(userId, "gave up reconnecting the notification stream");
-                return;
+                return; // the run is stopping
             }
         }
     }
