@@ -21,15 +21,7 @@ public static class TaskSubmissionParser
     /// <summary>Large enough for 100 variables of realistic size; the 1 MB extension-field cap is checked too.</summary>
     public const int MaxBodyBytes = 256 * 1024;
 
-    private static readonly XmlReaderSettings Settings = new()
-    {
-        DtdProcessing = DtdProcessing.Prohibit,
-        XmlResolver = null,
-        IgnoreComments = true,
-        IgnoreProcessingInstructions = true,
-        IgnoreWhitespace = true,
-        MaxCharactersInDocument = MaxBodyBytes,
-    };
+    private static readonly XmlReaderSettings Settings = Xml.RequestXml.SafeSettings(MaxBodyBytes);
 
     public static (TaskSubmission? Task, ApiError? Error) ParseXml(ReadOnlyMemory<byte> body)
     {

@@ -8,14 +8,17 @@ public static class RequestXml
 {
     public const int MaxBodyBytes = 16 * 1024;
 
-    private static readonly XmlReaderSettings Settings = new()
+    private static readonly XmlReaderSettings Settings = SafeSettings(MaxBodyBytes);
+
+    /// <summary>Reader settings for untrusted request bodies: no DTDs or external entities, at most <paramref name="maxCharacters"/>.</summary>
+    public static XmlReaderSettings SafeSettings(int maxCharacters) => new()
     {
         DtdProcessing = DtdProcessing.Prohibit,
         XmlResolver = null,
         IgnoreComments = true,
         IgnoreProcessingInstructions = true,
         IgnoreWhitespace = true,
-        MaxCharactersInDocument = MaxBodyBytes,
+        MaxCharactersInDocument = maxCharacters,
         CloseInput = true,
     };
 
