@@ -43,7 +43,17 @@ var app = builder.Build();
 app.MapSimulator();
 app.Lifetime.ApplicationStarted.Register(() =>
     Console.WriteLine($"MRD Simulator listening on {string.Join(", ", app.Urls)} with {directory.UserCount} users and {directory.Mrds.Count} MRDs"));
-await app.RunAsync();
+try
+{
+    await app.RunAsync();
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    // Another process (often a simulator started earlier) holds the port: say so plainly.
+    Console.Error.WriteLine($"mrdsim: cannot start: {ex.Message} Stop the other process or pass --urls http://127.0.0.1:<port>.");
+    return 2;
+}
+
 return 0;
 
 /// <summary>The host's entry point, public so that tests can start it with WebApplicationFactory.</summary>

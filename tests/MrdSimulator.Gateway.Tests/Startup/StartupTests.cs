@@ -54,6 +54,20 @@ public sealed class StartupTests
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task APortAlreadyInUseStopsStartUpWithAPlainMessage()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+
+        var (exitCode, stderr) = await RunGatewayAsync("--urls", $"http://127.0.0.1:{port}", "--xmpp-port", "-1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("address already in use", stderr, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Stderr)> RunGatewayAsync(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
