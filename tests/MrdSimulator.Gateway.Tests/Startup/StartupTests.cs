@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using MrdSimulator.Gateway.Tests.Infrastructure;
 
 namespace MrdSimulator.Gateway.Tests.Startup;
 
@@ -70,27 +70,7 @@ public sealed class StartupTests
 
     private static async Task<(int ExitCode, string Stderr)> RunGatewayAsync(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"the gateway did not stop: {await stdout}");
-        }
-
-        return (process.ExitCode, await stderr);
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(TimeSpan.Zero, args);
+        return (exitCode, stderr);
     }
 }
