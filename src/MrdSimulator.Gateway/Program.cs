@@ -50,7 +50,7 @@ try
 catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
 {
     // Another process (often a simulator started earlier) holds the port: say so plainly.
-    Console.Error.WriteLine($"mrdsim: cannot start: {ex.Message} Stop the other process or pass --urls http://127.0.0.1:<port>.");
+    Console.Error.WriteLine($"mrdsim: cannot start: {ex.Message} Stop the other process or choose another port.");
     return 2;
 }
 

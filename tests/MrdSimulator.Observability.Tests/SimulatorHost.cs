@@ -38,6 +38,7 @@ internal sealed class SimulatorHost : IAsyncDisposable
         {
             web.UseSetting("urls", "http://127.0.0.1:0");
             web.UseSetting("Simulator:Agents", "200");
+            web.UseSetting("Simulator:Xmpp:Port", "0");
             foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             {
                 web.UseSetting(key, value);

@@ -89,13 +89,11 @@ public sealed class XmppServer : IHostedService, IDisposable
             }
             catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
             {
-                // Several simulators on one machine (parallel test hosts) must not stop each other from starting:
-                // the REST side, WebSocket and BOSH still work; only XMPP over TCP is off for this one.
+                // Start-up stops with the same plain message as a busy HTTP port (Program reports it).
                 listener.Dispose();
-                _logger.LogWarning("XMPP over TCP is off: {Address}:{Port} is in use (use --xmpp-port 0 for a free port)", address, Options.Port);
-                Console.WriteLine($"XMPP over TCP is off: {address}:{Options.Port} is in use");
-                _sweepLoop = SweepLoopAsync();
-                return Task.CompletedTask;
+                throw new IOException(
+                    $"Failed to bind XMPP to {address}:{Options.Port}: address already in use (--xmpp-port 0 picks a free port, -1 turns XMPP over TCP off).",
+                    new Microsoft.AspNetCore.Connections.AddressInUseException(ex.Message, ex));
             }
 
             listener.Listen(1024);

@@ -68,6 +68,20 @@ public sealed class StartupTests
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ABusyXmppPortStopsStartUpInsteadOfRunningWithoutXmpp()
+    {
+        using var holder = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        holder.Start();
+        var port = ((System.Net.IPEndPoint)holder.LocalEndpoint).Port;
+
+        var (exitCode, stderr) = await RunGatewayAsync("--urls", "http://127.0.0.1:0", "--xmpp-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"XMPP to 127.0.0.1:{port}: address already in use", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Stderr)> RunGatewayAsync(params string[] args)
     {
         var (exitCode, _, stderr) = await GatewayProcess.RunAsync(TimeSpan.Zero, args);
