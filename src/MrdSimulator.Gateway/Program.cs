@@ -6,10 +6,22 @@ using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Tasks;
 
+if (CommandLineSwitches.WantsHelp(args))
+{
+    Console.Write(CommandLineSwitches.Usage());
+    return 0;
+}
+
+if (CommandLineSwitches.FindUnknown(args) is { } badSwitch)
+{
+    Console.Error.WriteLine($"mrdsim: cannot start: {badSwitch}");
+    return 2;
+}
+
 SimulatorOptions options;
 SimulatorDirectory directory;
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args });
-builder.Configuration.AddCommandLine(args, SimulatorSetup.SwitchMappings.Concat(MrdSimulator.Gateway.Tasks.TaskSetup.SwitchMappings).ToDictionary());
+builder.Configuration.AddCommandLine(args, CommandLineSwitches.Mappings.ToDictionary());
 try
 {
     options = SimulatorSetup.ReadOptions(builder.Configuration);

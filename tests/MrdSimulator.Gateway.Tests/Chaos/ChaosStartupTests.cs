@@ -12,7 +12,7 @@ public sealed class ChaosStartupTests
         await File.WriteAllTextAsync(file, "seed: 1\nfaults:\n  - { kind: failover, at: 0s, duration: 1m }\n  - { kind: failover, at: 30s }\n");
         try
         {
-            var (exitCode, stdout, stderr) = await GatewayProcess.RunAsync(TimeSpan.Zero, "--chaos-plan", file, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+            var (exitCode, stdout, stderr) = await GatewayProcess.RunAsync("--chaos-plan", file, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
 
             Assert.Equal(2, exitCode);
             Assert.Contains($"{file}:4: faults[1].at: failover 'f2' overlaps failover 'f1' (line 3)", stderr, StringComparison.Ordinal);
@@ -28,8 +28,8 @@ public sealed class ChaosStartupTests
     [Fact]
     public async Task AShortAdminTokenOrABareAllowRemoteSwitchStopsStartUp()
     {
-        var (shortCode, _, shortErr) = await GatewayProcess.RunAsync(TimeSpan.Zero, "--admin-token", "abc", "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
-        var (bareCode, _, bareErr) = await GatewayProcess.RunAsync(TimeSpan.Zero, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1", "--admin-allow-remote");
+        var (shortCode, _, shortErr) = await GatewayProcess.RunAsync("--admin-token", "abc", "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+        var (bareCode, _, bareErr) = await GatewayProcess.RunAsync("--urls", "http://127.0.0.1:0", "--xmpp-port", "-1", "--admin-allow-remote");
 
         Assert.Equal((2, 2), (shortCode, bareCode));
         Assert.Contains("--admin-token: must be at least 16 characters", shortErr, StringComparison.Ordinal);
@@ -43,7 +43,7 @@ public sealed class ChaosStartupTests
         await File.WriteAllTextAsync(file, "name: boot\nseed: 1\nfaults:\n  - { kind: rest.latency, latency: 10ms }\n");
         try
         {
-            var (_, stdout, _) = await GatewayProcess.RunAsync(TimeSpan.FromSeconds(4), "--chaos-plan", file, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+            var (_, stdout, _) = await GatewayProcess.RunUntilAsync("Chaos plan 'boot' started", "--chaos-plan", file, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
 
             Assert.Matches("Admin token for /admin/faults and /admin/chaos \\(Authorization: Bearer …\\): [A-Za-z0-9_-]{32}", stdout);
             Assert.Contains("Chaos plan 'boot' started: seed 1, 1 faults", stdout, StringComparison.Ordinal);

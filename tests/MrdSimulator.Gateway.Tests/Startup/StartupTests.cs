@@ -82,9 +82,40 @@ public sealed class StartupTests
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task AMistypedSwitchStopsStartUpAndSuggestsTheRealOne()
+    {
+        var (exitCode, stderr) = await RunGatewayAsync("--agent", "5000", "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("unknown switch '--agent'; did you mean --agents?", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HelpListsEverySwitchTheSimulatorMapsAndExitsWithoutStarting()
+    {
+        var (exitCode, stdout, _) = await GatewayProcess.RunAsync("--help");
+
+        Assert.Equal(0, exitCode);
+        foreach (var mapped in MrdSimulator.Gateway.Configuration.CommandLineSwitches.Mappings.Keys)
+        {
+            Assert.Contains("  " + mapped + " ", stdout, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("listening on", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SectionSettingsAndHostSettingsAreNotMistakenForUnknownSwitches()
+    {
+        Assert.Null(MrdSimulator.Gateway.Configuration.CommandLineSwitches.FindUnknown(
+            ["--Simulator:Agents=5000", "--urls", "http://127.0.0.1:0", "--environment=Development", "--Tasks__TimeScale", "2", "--xmpp-port", "-1"]));
+        Assert.Contains("unexpected argument 'stray'", MrdSimulator.Gateway.Configuration.CommandLineSwitches.FindUnknown(["--agents", "5", "stray"]), StringComparison.Ordinal);
+    }
+
     private static async Task<(int ExitCode, string Stderr)> RunGatewayAsync(params string[] args)
     {
-        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(TimeSpan.Zero, args);
+        var (exitCode, _, stderr) = await GatewayProcess.RunAsync(args);
         return (exitCode, stderr);
     }
 }
