@@ -65,6 +65,34 @@ public sealed class CliTests
     }
 
     [Fact]
+    public async Task BuiltInHttpAuthenticatesAsTheUserInItsPathUnlessToldOtherwise()
+    {
+        var authorizations = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var (app, url) = await TestServers.StartAsync(a => a.Run(async ctx =>
+        {
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            if (ctx.Request.Path != "/")
+            {
+                authorizations.Add(ctx.Request.Headers.Authorization.ToString());
+            }
+
+            ctx.Response.StatusCode = ctx.Request.Path == "/" ? 200 : 202;
+        }));
+        await using (app)
+        {
+            var byPath = await RunAsync("run", "--builtin", "http", "-u", url.ToString(), "--path", "/finesse/api/User/1234/Media/5001", "--password", "pw", "--rate", "20", "-d", "1s", "--report-formats", "none");
+            var explicitNone = await RunAsync("run", "--builtin", "http", "-u", url.ToString(), "--basic-auth", "none", "--rate", "20", "-d", "1s", "--report-formats", "none");
+            var malformed = await RunAsync("run", "--builtin", "http", "-u", url.ToString(), "--basic-auth", "1234", "--rate", "20", "-d", "1s", "--report-formats", "none");
+
+            Assert.Equal((ExitCodes.Passed, ExitCodes.Passed, ExitCodes.InvalidInput), (byPath.Code, explicitNone.Code, malformed.Code));
+            var expected = "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("1234:pw"));
+            Assert.Equal(20, authorizations.Count(h => h == expected));
+            Assert.Equal(20, authorizations.Count(h => h.Length == 0));
+            Assert.Contains("--basic-auth", malformed.Err, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task ScenarioFileWithAnUnknownFieldFailsBeforeTheRun()
     {
         var (app, url, count) = await AcceptingServerAsync();

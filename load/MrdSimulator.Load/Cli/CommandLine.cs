@@ -101,13 +101,14 @@ public static class CommandLine
         var method = new Option<string?>("--method") { Description = "http: method (default PUT)." };
         var body = new Option<string?>("--body") { Description = "http: request body (default a READY Media document)." };
         var expect = new Option<int?>("--expect-status") { Description = "http: status counted as OK (default 202)." };
+        var basicAuth = new Option<string?>("--basic-auth") { Description = "http: Basic credentials user:password (default: the user named in a /finesse/api/User/<id>/ path, with --password; 'none' sends no Authorization header)." };
 
         var chaosPlan = new Option<FileInfo?>("--chaos-plan") { Description = "Chaos plan (YAML) to start on the simulator with the run; its fault windows are drawn on the report's charts (needs --admin-token)." };
         var adminToken = new Option<string?>("--admin-token") { Description = "The simulator's admin token (default: MRDSIM_ADMIN_TOKEN)." };
         var command = new Command("run", "Run a scenario file or a built-in scenario against the simulator and write HTML, Markdown, CSV and JSON reports.")
         {
             file, builtin, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail, notifTimeout, notifications,
-            noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, plain, seed, cycles, name, path, method, body, expect,
+            noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, plain, seed, cycles, name, path, method, body, expect, basicAuth,
             chaosPlan, adminToken,
         };
 
@@ -146,7 +147,7 @@ public static class CommandLine
                 }
 
                 spec = ApplyOverrides(spec, parse, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail,
-                    notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, seed, cycles, name, path, method, body, expect);
+                    notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, seed, cycles, name, path, method, body, expect, basicAuth);
                 spec = spec with
                 {
                     ChaosPlanFile = parse.GetValue(chaosPlan)?.FullName ?? spec.ChaosPlanFile,
@@ -185,7 +186,7 @@ public static class CommandLine
         Option<int?> copies, Option<double?> rate, Option<string> duration, Option<string?> ramp, Option<string?> warmUp,
         Option<string[]> threshold, Option<long?> maxFail, Option<string?> notifTimeout, Option<string?> notifications, Option<bool> noCo,
         Option<string?> arrival, Option<string?> reportFolder, Option<string?> formats, Option<string?> interval, Option<int?> maxConnections,
-        Option<string?> httpClient, Option<int?> seed, Option<int?> cycles, Option<string?> name, Option<string?> path, Option<string?> method, Option<string?> body, Option<int?> expect)
+        Option<string?> httpClient, Option<int?> seed, Option<int?> cycles, Option<string?> name, Option<string?> path, Option<string?> method, Option<string?> body, Option<int?> expect, Option<string?> basicAuth)
     {
         static ScenarioFileException Bad(string option, string reason) => new("command line", 0, 0, option, reason);
 
@@ -390,6 +391,12 @@ public static class CommandLine
             throw Bad("--path", "must start with '/'");
         }
 
+        var basicAuthValue = p.GetValue(basicAuth);
+        if (basicAuthValue is not null && basicAuthValue != "none" && !basicAuthValue.Contains(':', StringComparison.Ordinal))
+        {
+            throw Bad("--basic-auth", "expected user:password (or 'none')");
+        }
+
         var cyclesValue = p.GetValue(cycles);
         if (cyclesValue is < 0)
         {
@@ -407,6 +414,7 @@ public static class CommandLine
                 Method = p.GetValue(method)?.ToUpperInvariant() ?? s.Method,
                 Body = p.GetValue(body) ?? s.Body ?? (s.Type == "http" ? "<Media><state>READY</state></Media>" : null),
                 ExpectStatus = p.GetValue(expect) ?? s.ExpectStatus,
+                BasicAuth = basicAuthValue == "none" ? null : basicAuthValue ?? s.BasicAuth ?? (s.Type == "http" ? FinesseUserCredentials(pathValue ?? s.Path, spec.Password) : null),
             }).ToList(),
         };
 
@@ -428,5 +436,20 @@ public static class CommandLine
         }
 
         return spec;
+    }
+
+    /// <summary>Every Finesse endpoint authenticates: a request on a user's own object goes as that user by default.</summary>
+    private static string? FinesseUserCredentials(string path, string password)
+    {
+        const string prefix = "/finesse/api/User/";
+        if (!path.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = path.AsSpan(prefix.Length);
+        var end = rest.IndexOfAny('/', '?');
+        var user = end < 0 ? rest : rest[..end];
+        return user.IsEmpty ? null : $"{user}:{password}";
     }
 }
