@@ -156,20 +156,7 @@ internal sealed class RawHttpClient : IDisposable
             }
             else if (contentLength > 0)
             {
-                var left = contentLength;
-                while (left > 0)
-                {
-                    if (_start == _end)
-                    {
-                        _start = _end = 0;
-                        await FillAsync(ct);
-                    }
-
-                    var take = (int)Math.Min(left, _end - _start);
-                    _start += take;
-                    left -= take;
-                }
-
+                await SkipAsync(contentLength, ct);
                 received += contentLength;
             }
             else if (contentLength < 0 && !chunked && status is not (204 or 304) && status >= 200)
@@ -296,6 +283,23 @@ internal sealed class RawHttpClient : IDisposable
             return (status, contentLength, chunked, close);
         }
 
+        /// <summary>Discards <paramref name="count"/> body bytes: the driver times responses, it does not keep them.</summary>
+        private async ValueTask SkipAsync(long count, CancellationToken ct)
+        {
+            while (count > 0)
+            {
+                if (_start == _end)
+                {
+                    _start = _end = 0;
+                    await FillAsync(ct);
+                }
+
+                var take = (int)Math.Min(count, _end - _start);
+                _start += take;
+                count -= take;
+            }
+        }
+
         private async ValueTask<long> SkipChunkedAsync(CancellationToken ct)
         {
             long total = 0;
@@ -321,20 +325,7 @@ internal sealed class RawHttpClient : IDisposable
                     return total + 2;
                 }
 
-                var left = size + 2; // data + CRLF
-                while (left > 0)
-                {
-                    if (_start == _end)
-                    {
-                        _start = _end = 0;
-                        await FillAsync(ct);
-                    }
-
-                    var take = (int)Math.Min(left, _end - _start);
-                    _start += take;
-                    left -= take;
-                }
-
+                await SkipAsync(size + 2, ct); // data + CRLF
                 total += size + 2;
             }
         }

@@ -9,23 +9,16 @@ namespace MrdSimulator.Load.Finesse.Scenarios;
 /// gets exactly one notification, in an order compatible with what the clients observed, and that the sequence
 /// of states is possible. READY while the pair is already READY may stay silent.
 /// </summary>
-public sealed class HotPairScenario : IScenario
+public sealed class HotPairScenario(string name, FinesseTarget target, FinesseScenarioOptions options) : IScenario
 {
     private AgentMedia _media = null!;
     private StepRecorder _ready = null!, _readyN = null!, _notReady = null!, _notReadyN = null!;
 
-    public HotPairScenario(string name, FinesseTarget target, FinesseScenarioOptions options)
-    {
-        Name = name;
-        Target = target;
-        Options = options;
-    }
+    public string Name { get; } = name;
 
-    public string Name { get; }
+    internal FinesseTarget Target { get; } = target;
 
-    internal FinesseTarget Target { get; }
-
-    internal FinesseScenarioOptions Options { get; }
+    internal FinesseScenarioOptions Options { get; } = options;
 
     public int? MaxVirtualUsers => null;
 

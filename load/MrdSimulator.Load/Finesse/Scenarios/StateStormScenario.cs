@@ -8,24 +8,17 @@ namespace MrdSimulator.Load.Finesse.Scenarios;
 /// state-storm: many agents, each signed in to one MRD, flipping READY ↔ NOT_READY as fast as allowed
 /// (each flip waits for its notification, as Finesse serialises requests per object). One iteration = one flip.
 /// </summary>
-public sealed class StateStormScenario : IScenario
+public sealed class StateStormScenario(string name, FinesseTarget target, FinesseScenarioOptions options) : IScenario
 {
     private readonly ConcurrentBag<User> _users = [];
     private StepRecorder _subscribe = null!, _reset = null!, _resetN = null!, _signIn = null!, _signInN = null!;
     private StepRecorder _ready = null!, _readyN = null!, _notReady = null!, _notReadyN = null!;
 
-    public StateStormScenario(string name, FinesseTarget target, FinesseScenarioOptions options)
-    {
-        Name = name;
-        Target = target;
-        Options = options;
-    }
+    public string Name { get; } = name;
 
-    public string Name { get; }
+    internal FinesseTarget Target { get; } = target;
 
-    internal FinesseTarget Target { get; }
-
-    internal FinesseScenarioOptions Options { get; }
+    internal FinesseScenarioOptions Options { get; } = options;
 
     public int? MaxVirtualUsers => Options.Agents.Count;
 
