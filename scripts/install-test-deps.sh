@@ -8,6 +8,7 @@ apt_packages=(
   curl
   wrk                # benchmark scripts
   chromium           # headless browser for the dashboard and load-report tests (driven by Playwright)
+  firefox-esr        # the dashboard tests in Firefox (driven over WebDriver BiDi, no geckodriver)
   prometheus         # promtool check metrics, and a real Prometheus scraping /metrics
   python3-slixmpp    # a real XMPP client over TCP (conformance tests)
 )

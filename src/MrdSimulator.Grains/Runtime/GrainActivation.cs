@@ -98,6 +98,7 @@ internal sealed class GrainActivation<TKey, TGrain> : IGrainActivation
             var item = new WorkItem<TKey, TGrain, TResult>(call);
             (_queue ??= new Queue<IWorkItem<TKey, TGrain>>()).Enqueue(item);
             result = item.Task;
+            _table.Metrics.Queued(1); // DrainAsync counts every dequeue, posted or invoked
             _table.Metrics.WorkEntered();
             start = !_running;
             _running = true;

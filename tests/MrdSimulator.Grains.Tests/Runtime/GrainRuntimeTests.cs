@@ -107,6 +107,22 @@ public sealed class GrainRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MailboxDepthCountsPostedCallsWhileTheyWaitAndReturnsToZeroWhenDrained()
+    {
+        var table = _runtime.CreateTable<string, ProbeGrain>(_ => new ProbeGrain());
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var running = table.InvokeAsync("posted", async _ => { await gate.Task; return 0; }).AsTask();
+
+        var posts = Enumerable.Range(0, 5).Select(i => table.Post("posted", g => g.EnterAsync(i, false))).ToArray();
+        Assert.Equal(5, _runtime.Metrics.MailboxDepth);
+
+        gate.SetResult();
+        await running;
+        await Task.WhenAll(posts);
+        Assert.Equal(0, _runtime.Metrics.MailboxDepth);
+    }
+
+    [Fact]
     public async Task IdleGrainIsDeactivatedAndReactivatesWithItsState()
     {
         var storage = new MemoryGrainStorage<string, CounterState>();
