@@ -58,6 +58,11 @@ public sealed record RunSpec
 
 public sealed record ScenarioSpec
 {
+    /// <summary>The task MRD of the demo directory (Cisco_Task_MRD, script selector Task_SS): default MRD of the task scenarios.</summary>
+    public static readonly IReadOnlyList<int> TaskMrds = [5002];
+
+    public static bool IsTaskType(string type) => type is "task-handling" or "task-feed";
+
     public required string Name { get; init; }
 
     public required string Type { get; init; }
@@ -93,6 +98,36 @@ public sealed record ScenarioSpec
     public int ExpectStatus { get; init; } = 202;
 
     public string? BasicAuth { get; init; }
+
+    /// <summary>task-handling: tasks per shift before signing out.</summary>
+    public int TasksPerShift { get; init; } = 5;
+
+    /// <summary>task-handling: share of shifts that sign out with TRANSFER while holding an ACTIVE task.</summary>
+    public double TransferShare { get; init; } = 0.2;
+
+    /// <summary>task-handling: share of tasks paused and resumed once.</summary>
+    public double PauseShare { get; init; } = 0.1;
+
+    /// <summary>task-handling: share of offers left ringing until RONA.</summary>
+    public double RonaShare { get; init; }
+
+    /// <summary>task-handling: work time between START and WRAP_UP.</summary>
+    public TimeSpan HandleTime { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>task-handling: time between WRAP_UP and CLOSE.</summary>
+    public TimeSpan WrapUpTime { get; init; } = TimeSpan.Zero;
+
+    /// <summary>task-handling: maxDialogLimit of the sign-in.</summary>
+    public int MaxDialogLimit { get; init; } = 1;
+
+    /// <summary>task-feed: CCP feed id.</summary>
+    public int Feed { get; init; } = 100;
+
+    /// <summary>task-feed: script selector of every task (null: discovered per MRD).</summary>
+    public string? ScriptSelector { get; init; }
+
+    /// <summary>task-feed of the built-in task-handling: its load is <c>inject --task-rate/s</c> for the run's whole duration.</summary>
+    public bool FeedFollowsRun { get; init; }
 
     /// <summary>Own timeline; null = the run's shared timeline (weighted with the other such scenarios).</summary>
     public IReadOnlyList<LoadSimulation>? Load { get; init; }
