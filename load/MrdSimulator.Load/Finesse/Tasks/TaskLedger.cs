@@ -486,7 +486,9 @@ public sealed class TaskLedger : IDialogListener
         {
             lock (r)
             {
-                return r.Accepted && r.ContactId is not null && r.Final is TaskFinal.Queued or TaskFinal.None && r.ClosedBy is null && r.ClosedAtSignOut is null;
+                // In progress too: the agents' clean-up sign-out (TRANSFER) may just have requeued it; CCP refuses the rest (400).
+                return r.Accepted && r.ContactId is not null && r.Final is TaskFinal.Queued or TaskFinal.InProgress or TaskFinal.Unresolved or TaskFinal.None
+                       && r.ClosedBy is null && r.ClosedAtSignOut is null;
             }
         }).ToList();
         using var gate = new SemaphoreSlim(PollConcurrency);
