@@ -241,7 +241,7 @@ internal sealed class FinesseRunHooks(FinesseTarget target) : IRunHooks
         await target.Correlator.SettleAsync(cancellationToken);
         if (target.Tasks is { } ledger)
         {
-            await ledger.ReconcileAsync(cancellationToken);
+            await ledger.ReconcileAsync();
         }
     }
 }

@@ -118,7 +118,7 @@ public sealed class TaskLedgerTests : IDisposable
         Offer("150000_7_1", "1000");                          // overtaken by its removal
         Remove("150000_8_1", "1001", DialogWire.RingNoAnswer); // its offer never came
 
-        await _ledger.ReconcileAsync(CancellationToken.None);
+        await _ledger.ReconcileAsync();
         var s = _ledger.Summary;
         Assert.Equal((1L, 1L), (s.OutOfOrder, s.MissingOffers));
         Assert.Equal((1L, 1L), (_correlator.Notifications.OutOfOrder, _correlator.Notifications.Lost));

@@ -96,6 +96,9 @@ public sealed class TaskLedger : IDialogListener
     /// <summary>How many polls run at once when the run is reconciled.</summary>
     public int PollConcurrency { get; init; } = 16;
 
+    /// <summary>How long the reconciliation may poll CCP in all; tasks not polled by then are unresolved.</summary>
+    public TimeSpan ReconcileBudget { get; init; } = TimeSpan.FromSeconds(30);
+
     public bool IsOurAgent(string agentId) => _inboxes.ContainsKey(agentId);
 
     /// <summary>A task-handling virtual user's agent: its offers and removals are routed to the returned inbox.</summary>
@@ -332,7 +335,7 @@ public sealed class TaskLedger : IDialogListener
     /// (<c>GET /ccp/task/contact/{id}</c>). Removals of offers never seen and dialogs still live for agents who
     /// signed out count as lost notifications.
     /// </summary>
-    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    public async Task ReconcileAsync()
     {
         var toPoll = new List<Record>();
         foreach (var r in _tasks.Values)
@@ -367,21 +370,32 @@ public sealed class TaskLedger : IDialogListener
             }
         }
 
+        // Its own budget: the engine's settle token may be nearly spent by the notification settling before it.
+        using var budget = new CancellationTokenSource(ReconcileBudget);
         using var gate = new SemaphoreSlim(PollConcurrency);
         await Task.WhenAll(toPoll.Select(async r =>
         {
-            await gate.WaitAsync(cancellationToken);
+            (TaskFinal, string?) result;
             try
             {
-                var (final, detail) = await PollAsync(r, cancellationToken);
-                lock (r)
+                await gate.WaitAsync(budget.Token);
+                try
                 {
-                    (r.Final, r.FinalDetail) = (final, detail);
+                    result = await PollAsync(r, budget.Token);
+                }
+                finally
+                {
+                    gate.Release();
                 }
             }
-            finally
+            catch (OperationCanceledException)
             {
-                gate.Release();
+                result = (TaskFinal.Unresolved, $"not polled: reconciliation took longer than {ReconcileBudget.TotalSeconds:0} s");
+            }
+
+            lock (r)
+            {
+                (r.Final, r.FinalDetail) = result;
             }
         }));
 
