@@ -38,11 +38,13 @@ public sealed class TaskScenarioFileTests
     {
         var spec = ScenarioFileLoader.Parse(Valid, "tasks.yaml");
         var agents = spec.Scenarios[0];
-        Assert.Equal(("task-handling", 4, 0.25, 0.0, 0.05), (agents.Type, agents.TasksPerShift, agents.TransferShare, agents.PauseShare, agents.RonaShare));
-        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250), 2), (agents.HandleTime, agents.WrapUpTime, agents.MaxDialogLimit));
+        var t = agents.Tasks;
+        Assert.Equal(("task-handling", 4, 0.25, 0.0, 0.05), (agents.Type, t.TasksPerShift, t.TransferShare, t.PauseShare, t.RonaShare));
+        Assert.Equal((TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(250), 2), (t.HandleTime, t.WrapUpTime, t.MaxDialogLimit));
         Assert.Equal([5002], agents.Mrds); // the task scenarios default to the demo directory's task MRD
         var feed = spec.Scenarios[1];
-        Assert.Equal(("task-feed", 100, "Task_SS"), (feed.Type, feed.Feed, feed.ScriptSelector));
+        Assert.Equal(("task-feed", 100, "Task_SS"), (feed.Type, feed.Tasks.Feed, feed.Tasks.ScriptSelector));
+        Assert.Equal(new Finesse.Scenarios.TaskScenarioOptions(), ScenarioFileLoader.Parse(Valid.Replace("    feed: 100\n    scriptSelector: Task_SS\n", "", StringComparison.Ordinal), "t.yaml").Scenarios[1].Tasks);
         Assert.Equal([5000, 5002], feed.Mrds);
         Assert.All(feed.Load!, l => Assert.True(l.IsOpen));
         Assert.Equal(["lost_tasks", "queued_tasks"], spec.Thresholds.Select(t => t.Metric));

@@ -463,9 +463,12 @@ public static class CommandLine
                 Method = p.GetValue(method)?.ToUpperInvariant() ?? s.Method,
                 Body = p.GetValue(body) ?? s.Body ?? (s.Type == "http" ? "<Media><state>READY</state></Media>" : null),
                 ExpectStatus = p.GetValue(expect) ?? s.ExpectStatus,
-                TasksPerShift = perShift ?? s.TasksPerShift,
-                TransferShare = share ?? s.TransferShare,
-                HandleTime = handle ?? s.HandleTime,
+                Tasks = s.Tasks with
+                {
+                    TasksPerShift = perShift ?? s.Tasks.TasksPerShift,
+                    TransferShare = share ?? s.Tasks.TransferShare,
+                    HandleTime = handle ?? s.Tasks.HandleTime,
+                },
             }).ToList(),
         };
 

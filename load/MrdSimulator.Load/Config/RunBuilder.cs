@@ -167,22 +167,10 @@ public static class RunBuilder
             AwaitNotifications = s.AwaitNotifications ?? s.Type != "hot-pair",
             CheckSilentReady = s.CheckSilentReady,
         };
-        var tasks = new TaskScenarioOptions
-        {
-            TasksPerShift = s.TasksPerShift,
-            TransferShare = s.TransferShare,
-            PauseShare = s.PauseShare,
-            RonaShare = s.RonaShare,
-            HandleTime = s.HandleTime,
-            WrapUpTime = s.WrapUpTime,
-            MaxDialogLimit = s.MaxDialogLimit,
-            Feed = s.Feed,
-            ScriptSelector = s.ScriptSelector,
-        };
         return s.Type switch
         {
-            "task-handling" => new TaskHandlingScenario(s.Name, target!, options, tasks),
-            "task-feed" => new TaskFeedScenario(s.Name, target!, options, tasks),
+            "task-handling" => new TaskHandlingScenario(s.Name, target!, options, s.Tasks),
+            "task-feed" => new TaskFeedScenario(s.Name, target!, options, s.Tasks),
             "agent-shift" => new AgentShiftScenario(s.Name, target!, options),
             "state-storm" => new StateStormScenario(s.Name, target!, options),
             "hot-pair" => new HotPairScenario(s.Name, target!, options),

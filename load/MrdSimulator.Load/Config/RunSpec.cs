@@ -1,4 +1,5 @@
 using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Finesse.Scenarios;
 using MrdSimulator.Load.Thresholds;
 
 namespace MrdSimulator.Load.Config;
@@ -99,32 +100,8 @@ public sealed record ScenarioSpec
 
     public string? BasicAuth { get; init; }
 
-    /// <summary>task-handling: tasks per shift before signing out.</summary>
-    public int TasksPerShift { get; init; } = 5;
-
-    /// <summary>task-handling: share of shifts that sign out with TRANSFER while holding an ACTIVE task.</summary>
-    public double TransferShare { get; init; } = 0.2;
-
-    /// <summary>task-handling: share of tasks paused and resumed once.</summary>
-    public double PauseShare { get; init; } = 0.1;
-
-    /// <summary>task-handling: share of offers left ringing until RONA.</summary>
-    public double RonaShare { get; init; }
-
-    /// <summary>task-handling: work time between START and WRAP_UP.</summary>
-    public TimeSpan HandleTime { get; init; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>task-handling: time between WRAP_UP and CLOSE.</summary>
-    public TimeSpan WrapUpTime { get; init; } = TimeSpan.Zero;
-
-    /// <summary>task-handling: maxDialogLimit of the sign-in.</summary>
-    public int MaxDialogLimit { get; init; } = 1;
-
-    /// <summary>task-feed: CCP feed id.</summary>
-    public int Feed { get; init; } = 100;
-
-    /// <summary>task-feed: script selector of every task (null: discovered per MRD).</summary>
-    public string? ScriptSelector { get; init; }
+    /// <summary>task-handling and task-feed settings (tasksPerShift, transferShare, …, feed, scriptSelector).</summary>
+    public TaskScenarioOptions Tasks { get; init; } = new();
 
     /// <summary>task-feed of the built-in task-handling: its load is <c>inject --task-rate/s</c> for the run's whole duration.</summary>
     public bool FeedFollowsRun { get; init; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Finesse.Scenarios;
 using MrdSimulator.Load.Thresholds;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -290,6 +291,34 @@ public static class ScenarioFileLoader
             return n < min ? throw Error(node, field, $"{v} must be at least {min.ToString(CultureInfo.InvariantCulture)}") : n;
         }
 
+        /// <summary>The task scenarios' fields (which type may use which is checked before).</summary>
+        private TaskScenarioOptions TaskOptions(Fields f, string path)
+        {
+            var d = new TaskScenarioOptions();
+            T Read<T>(string key, T current, Func<YamlNode, string, T> read) => f.TryGet(key, out var n) ? read(n, $"{path}.{key}") : current;
+            return d with
+            {
+                TasksPerShift = Read("tasksPerShift", d.TasksPerShift, (n, p) => Int(n, p, 1, 1_000_000)),
+                TransferShare = Read("transferShare", d.TransferShare, Share),
+                PauseShare = Read("pauseShare", d.PauseShare, Share),
+                RonaShare = Read("ronaShare", d.RonaShare, Share),
+                HandleTime = Read("handleTime", d.HandleTime, (n, p) => Duration(n, p, positive: false)),
+                WrapUpTime = Read("wrapUpTime", d.WrapUpTime, (n, p) => Duration(n, p, positive: false)),
+                MaxDialogLimit = Read("maxDialogLimit", d.MaxDialogLimit, (n, p) => Int(n, p, 1, 100)),
+                Feed = Read("feed", d.Feed, (n, p) => Int(n, p, 0, int.MaxValue)),
+                ScriptSelector = Read("scriptSelector", d.ScriptSelector, ScriptSelector),
+            };
+        }
+
+        /// <summary>A script selector as CCP takes it: 1 to 32 characters, no spaces.</summary>
+        private string? ScriptSelector(YamlNode node, string field)
+        {
+            var v = String(node, field).Trim();
+            return v.Length is > 0 and <= 32 && !v.Any(char.IsWhiteSpace)
+                ? v
+                : throw Error(node, field, $"'{v}' is not a script selector (1 to 32 characters, no spaces; CCP's limit)");
+        }
+
         /// <summary>A share: 0..1, or a percentage such as 20%.</summary>
         public double Share(YamlNode node, string field)
         {
@@ -526,53 +555,7 @@ public static class ScenarioFileLoader
                 s = v.Contains(':', StringComparison.Ordinal) ? s with { BasicAuth = v } : throw Error(n, path + ".basicAuth", "expected user:password");
             }
 
-            if (f.TryGet("tasksPerShift", out n))
-            {
-                s = s with { TasksPerShift = Int(n, path + ".tasksPerShift", 1, 1_000_000) };
-            }
-
-            if (f.TryGet("transferShare", out n))
-            {
-                s = s with { TransferShare = Share(n, path + ".transferShare") };
-            }
-
-            if (f.TryGet("pauseShare", out n))
-            {
-                s = s with { PauseShare = Share(n, path + ".pauseShare") };
-            }
-
-            if (f.TryGet("ronaShare", out n))
-            {
-                s = s with { RonaShare = Share(n, path + ".ronaShare") };
-            }
-
-            if (f.TryGet("handleTime", out n))
-            {
-                s = s with { HandleTime = Duration(n, path + ".handleTime", positive: false) };
-            }
-
-            if (f.TryGet("wrapUpTime", out n))
-            {
-                s = s with { WrapUpTime = Duration(n, path + ".wrapUpTime", positive: false) };
-            }
-
-            if (f.TryGet("maxDialogLimit", out n))
-            {
-                s = s with { MaxDialogLimit = Int(n, path + ".maxDialogLimit", 1, 100) };
-            }
-
-            if (f.TryGet("feed", out n))
-            {
-                s = s with { Feed = Int(n, path + ".feed", 0, int.MaxValue) };
-            }
-
-            if (f.TryGet("scriptSelector", out n))
-            {
-                var v = String(n, path + ".scriptSelector").Trim();
-                s = v.Length is > 0 and <= 32 && !v.Any(char.IsWhiteSpace)
-                    ? s with { ScriptSelector = v }
-                    : throw Error(n, path + ".scriptSelector", $"'{v}' is not a script selector (1 to 32 characters, no spaces; CCP's limit)");
-            }
+            s = s with { Tasks = TaskOptions(f, path) };
 
             if (f.TryGet("load", out n))
             {

@@ -70,29 +70,16 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
             var ct = ctx.CancellationToken;
             if (!_subscribed)
             {
-                var start = ctx.NextStepStart();
-                try
+                _subscribed = await AgentSession.SubscribeAsync(target, agent, t.Subscribe, ctx.NextStepStart(), ct);
+                if (!_subscribed)
                 {
-                    await target.SubscribeAsync(agent, ct);
-                    t.Subscribe.Record(true, StatusCodes.Ok, Untimed.Now - start);
-                    _subscribed = true;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
-                {
-                    t.Subscribe.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
                     return;
                 }
             }
 
             if (_needsReset)
             {
-                // Unknown starting point (previous run, failed iteration): sign out; "not logged in" is fine.
-                foreach (var m in Media)
-                {
-                    await target.ChangeAsync(m, MediaAction.Logout, Reason(o.LogoutReasons, 0), Expectation.Either, t.Reset, t.ResetN, ctx.NextStepStart(), true, ct);
-                    m.KnownState = MediaStates.Logout;
-                }
-
+                await AgentSession.ResetAsync(target, Media, o, t.Reset, t.ResetN, ctx, ct);
                 _needsReset = false;
             }
 
@@ -146,6 +133,37 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
     }
 
     internal static string? Reason(IReadOnlyList<string> reasons, int index) => reasons.Count == 0 ? null : reasons[index % reasons.Count];
+}
+
+/// <summary>What every agent-driving virtual user does first: open its notification stream, and sign out from an unknown state.</summary>
+internal static class AgentSession
+{
+    /// <summary>Opens the agent's notification stream (once per agent), timed as the <c>subscribe</c> step; false when it failed.</summary>
+    public static async ValueTask<bool> SubscribeAsync(FinesseTarget target, string agent, StepRecorder step, long start, CancellationToken ct)
+    {
+        try
+        {
+            await target.SubscribeAsync(agent, ct);
+            step.Record(true, StatusCodes.Ok, Untimed.Now - start);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            step.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
+            return false;
+        }
+    }
+
+    /// <summary>Unknown starting point (previous run, failed iteration): sign every pair out; "not logged in" is fine.</summary>
+    public static async ValueTask ResetAsync(
+        FinesseTarget target, IEnumerable<AgentMedia> media, FinesseScenarioOptions options, StepRecorder reset, StepRecorder resetNotified, IterationContext ctx, CancellationToken ct)
+    {
+        foreach (var m in media)
+        {
+            await target.ChangeAsync(m, MediaAction.Logout, AgentShiftScenario.Reason(options.LogoutReasons, 0), Expectation.Either, reset, resetNotified, ctx.NextStepStart(), true, ct);
+            m.KnownState = MediaStates.Logout;
+        }
+    }
 }
 
 internal static class FinesseClean

@@ -174,29 +174,17 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
             var ct = ctx.CancellationToken;
             if (!_subscribed)
             {
-                var start = ctx.NextStepStart();
-                try
+                _subscribed = await AgentSession.SubscribeAsync(target, agent, t.Subscribe, ctx.NextStepStart(), ct);
+                if (!_subscribed)
                 {
-                    await target.SubscribeAsync(agent, ct);
-                    t.Subscribe.Record(true, StatusCodes.Ok, Untimed.Now - start);
-                    _subscribed = true;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
-                {
-                    t.Subscribe.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
                     return;
                 }
             }
 
             if (_needsReset)
             {
-                // Unknown starting point: sign out ("not logged in" is fine); what it held is closed or requeued.
-                foreach (var m in Media)
-                {
-                    await target.ChangeAsync(m, MediaAction.Logout, AgentShiftScenario.Reason(o.LogoutReasons, 0), Expectation.Either, t.Reset, t.ResetN, ctx.NextStepStart(), true, ct);
-                    m.KnownState = MediaStates.Logout;
-                }
-
+                // What the agent held is closed or requeued by the sign-out.
+                await AgentSession.ResetAsync(target, Media, o, t.Reset, t.ResetN, ctx, ct);
                 inbox.SignedOut = true;
                 _needsReset = false;
             }
