@@ -56,8 +56,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 
     private sealed class User(AgentShiftScenario scenario, string agent, AgentMedia[] media) : IVirtualUser
     {
-        private bool _subscribed;
-        private bool _needsReset = true;
+        private readonly AgentSession _session = new();
         private int _shift;
 
         public AgentMedia[] Media { get; } = media;
@@ -68,19 +67,9 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
             var target = scenario.Target;
             var o = scenario.Options;
             var ct = ctx.CancellationToken;
-            if (!_subscribed)
+            if (!await _session.PrepareAsync(target, agent, Media, o, t.Subscribe, t.Reset, t.ResetN, ctx))
             {
-                _subscribed = await AgentSession.SubscribeAsync(target, agent, t.Subscribe, ctx.NextStepStart(), ct);
-                if (!_subscribed)
-                {
-                    return;
-                }
-            }
-
-            if (_needsReset)
-            {
-                await AgentSession.ResetAsync(target, Media, o, t.Reset, t.ResetN, ctx, ct);
-                _needsReset = false;
+                return;
             }
 
             _shift++;
@@ -115,7 +104,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 
             if (!ok)
             {
-                _needsReset = true;
+                _session.NeedsReset = true;
             }
 
             async ValueTask<bool> Do(AgentMedia m, MediaAction action, string? reason, StepRecorder step, StepRecorder notified, string next)
@@ -135,10 +124,48 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
     internal static string? Reason(IReadOnlyList<string> reasons, int index) => reasons.Count == 0 ? null : reasons[index % reasons.Count];
 }
 
-/// <summary>What every agent-driving virtual user does first: open its notification stream, and sign out from an unknown state.</summary>
-internal static class AgentSession
+/// <summary>
+/// What an agent-driving virtual user does before its work: open its notification stream (once), and sign every
+/// pair out when it starts from an unknown state (first iteration, or after a failed one).
+/// </summary>
+internal sealed class AgentSession
 {
-    /// <summary>Opens the agent's notification stream (once per agent), timed as the <c>subscribe</c> step; false when it failed.</summary>
+    private bool _subscribed;
+
+    /// <summary>The next <see cref="PrepareAsync"/> signs out first.</summary>
+    public bool NeedsReset { get; set; } = true;
+
+    /// <summary>False when the notification stream could not be opened (the iteration should end).</summary>
+    public async ValueTask<bool> PrepareAsync(
+        FinesseTarget target, string agent, IEnumerable<AgentMedia> media, FinesseScenarioOptions options,
+        StepRecorder subscribe, StepRecorder reset, StepRecorder resetNotified, IterationContext ctx)
+    {
+        var ct = ctx.CancellationToken;
+        if (!_subscribed)
+        {
+            _subscribed = await SubscribeAsync(target, agent, subscribe, ctx.NextStepStart(), ct);
+            if (!_subscribed)
+            {
+                return false;
+            }
+        }
+
+        if (NeedsReset)
+        {
+            // "Not logged in" is fine.
+            foreach (var m in media)
+            {
+                await target.ChangeAsync(m, MediaAction.Logout, AgentShiftScenario.Reason(options.LogoutReasons, 0), Expectation.Either, reset, resetNotified, ctx.NextStepStart(), true, ct);
+                m.KnownState = MediaStates.Logout;
+            }
+
+            NeedsReset = false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Opens the agent's notification stream, timed as the <c>subscribe</c> step; false when it failed.</summary>
     public static async ValueTask<bool> SubscribeAsync(FinesseTarget target, string agent, StepRecorder step, long start, CancellationToken ct)
     {
         try
@@ -151,17 +178,6 @@ internal static class AgentSession
         {
             step.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
             return false;
-        }
-    }
-
-    /// <summary>Unknown starting point (previous run, failed iteration): sign every pair out; "not logged in" is fine.</summary>
-    public static async ValueTask ResetAsync(
-        FinesseTarget target, IEnumerable<AgentMedia> media, FinesseScenarioOptions options, StepRecorder reset, StepRecorder resetNotified, IterationContext ctx, CancellationToken ct)
-    {
-        foreach (var m in media)
-        {
-            await target.ChangeAsync(m, MediaAction.Logout, AgentShiftScenario.Reason(options.LogoutReasons, 0), Expectation.Either, reset, resetNotified, ctx.NextStepStart(), true, ct);
-            m.KnownState = MediaStates.Logout;
         }
     }
 }

@@ -152,8 +152,7 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
     private sealed class User(TaskHandlingScenario scenario, string agent, AgentMedia[] media, AgentInbox inbox) : IVirtualUser
     {
         private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
-        private bool _subscribed;
-        private bool _needsReset = true;
+        private readonly AgentSession _session = new();
         private bool _needsRoutable;
         private bool _takingOffers;
         private int _finished;
@@ -172,24 +171,19 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
             var target = scenario.Target;
             var o = scenario.Options;
             var ct = ctx.CancellationToken;
-            if (!_subscribed)
+            // A reset sign-out closes or requeues whatever the agent held.
+            var resetting = _session.NeedsReset;
+            if (!await _session.PrepareAsync(target, agent, Media, o, t.Subscribe, t.Reset, t.ResetN, ctx))
             {
-                _subscribed = await AgentSession.SubscribeAsync(target, agent, t.Subscribe, ctx.NextStepStart(), ct);
-                if (!_subscribed)
-                {
-                    return;
-                }
+                return;
             }
 
-            if (_needsReset)
+            if (resetting)
             {
-                // What the agent held is closed or requeued by the sign-out.
-                await AgentSession.ResetAsync(target, Media, o, t.Reset, t.ResetN, ctx, ct);
                 inbox.SignedOut = true;
-                _needsReset = false;
             }
 
-            _needsReset = !await WorkShiftAsync(ctx, ct);
+            _session.NeedsReset = !await WorkShiftAsync(ctx, ct);
         }
 
         /// <summary>
