@@ -112,14 +112,7 @@ public sealed class ScenarioFileTests
     public void UnknownScenarioTypeListsTheKnownOnes()
     {
         var ex = Fails(Valid.Replace("type: state-storm", "type: storm", StringComparison.Ordinal));
-        Assert.Contains("agent-shift, state-storm, hot-pair, http", ex.Reason, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void TaskHandlingIsAnnouncedAsNotYetImplemented()
-    {
-        var ex = Fails(Valid.Replace("type: state-storm", "type: task-handling", StringComparison.Ordinal));
-        Assert.Contains("not implemented yet", ex.Reason, StringComparison.Ordinal);
+        Assert.Contains("agent-shift, state-storm, hot-pair, http, task-handling, task-feed", ex.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -54,13 +54,16 @@ public static class CommandLine
         {
             Description = "Built-in scenario to run instead of a file: agent-shift (sign in to MRDs, cycle READY/NOT_READY with reason codes, sign out), " +
                           "state-storm (many agents flipping state as fast as allowed), hot-pair (many clients on one agent×MRD pair, checking ordering), " +
-                          "http (one plain request, no correlation; for raw throughput).",
+                          "http (one plain request, no correlation; for raw throughput), " +
+                          "task-handling (agents sign in to the task MRD and ACCEPT/START/WRAP_UP/CLOSE offered Dialogs, some sign out with TRANSFER while holding one; " +
+                          "a task-feed submits --task-rate tasks per second to CCP and every task is accounted for: closed, queued, transferred, lost), " +
+                          "task-feed (only the task submissions, an open load).",
         };
         builtin.AcceptOnlyFromAmong(ScenarioFileLoader.ScenarioTypes.ToArray());
         var baseUrl = new Option<string?>("--base-url", "-u") { Description = "Simulator base URL, e.g. http://127.0.0.1:5080 (default from the file, else http://127.0.0.1:5080)." };
         var password = new Option<string?>("--password") { Description = "Password of every agent for HTTP Basic auth (demo directory: 'password')." };
         var agents = new Option<string?>("--agents", "-a") { Description = "Agent ids for virtual users: a range 1000-1999, a list 1000,1234, or @file (one id a line). Default 1000-1999." };
-        var mrds = new Option<string?>("--mrds") { Description = "Comma-separated MRD ids (default 5000,5001,5002; state-storm spreads agents over them; hot-pair uses the first)." };
+        var mrds = new Option<string?>("--mrds") { Description = "Comma-separated MRD ids (default 5000,5001,5002, task scenarios 5002; state-storm spreads agents over them; hot-pair uses the first; the task feed spreads tasks over them)." };
         var load = new Option<string[]>("--load", "-l")
         {
             Description = "Load simulation(s), in order; replaces the file's. Closed: 'keep-constant 50 30s', 'ramp-constant 50 10s'. " +
@@ -97,6 +100,16 @@ public static class CommandLine
         var seed = new Option<int?>("--seed") { Description = "Random seed (scenario choices, random feeds, poisson arrivals)." };
         var cycles = new Option<int?>("--cycles") { Description = "agent-shift: READY/NOT_READY cycles per shift (default 3)." };
         var name = new Option<string?>("--name") { Description = "Test name shown in reports." };
+        var taskRate = new Option<double?>("--task-rate")
+        {
+            Description = "task-feed: tasks submitted per second (an open load over the run's duration; default 10 for --builtin task-handling). Replaces the feed's rate in a file.",
+        };
+        var tasksPerShift = new Option<int?>("--tasks-per-shift") { Description = "task-handling: tasks an agent handles before signing out (default 5)." };
+        var transferShare = new Option<double?>("--transfer-share")
+        {
+            Description = "task-handling: share of shifts (0..1) that sign out with TRANSFER while holding an ACTIVE task, so it is resubmitted (default 0.2).",
+        };
+        var handleTime = new Option<string?>("--handle-time") { Description = "task-handling: work time between START and WRAP_UP (default 500ms)." };
         var path = new Option<string?>("--path") { Description = "http: request path (default /finesse/api/User/1000/Media/5000)." };
         var method = new Option<string?>("--method") { Description = "http: method (default PUT)." };
         var body = new Option<string?>("--body") { Description = "http: request body (default a READY Media document)." };
@@ -109,7 +122,7 @@ public static class CommandLine
         {
             file, builtin, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail, notifTimeout, notifications,
             noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, plain, seed, cycles, name, path, method, body, expect, basicAuth,
-            chaosPlan, adminToken,
+            chaosPlan, adminToken, taskRate, tasksPerShift, transferShare, handleTime,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -129,7 +142,7 @@ public static class CommandLine
 
                 if (fileInfo is null && builtinName is null)
                 {
-                    throw new ScenarioFileException("command line", 0, 0, "scenario", "give a scenario file or --builtin agent-shift|state-storm|hot-pair|http (see --help)");
+                    throw new ScenarioFileException("command line", 0, 0, "scenario", "give a scenario file or --builtin agent-shift|state-storm|hot-pair|http|task-handling|task-feed (see --help)");
                 }
 
                 if (fileInfo is not null)
@@ -139,15 +152,12 @@ public static class CommandLine
                 }
                 else
                 {
-                    spec = new RunSpec { TestName = builtinName!, Scenarios = [new ScenarioSpec { Name = builtinName!, Type = builtinName! }] };
-                    if (builtinName == "http")
-                    {
-                        spec = spec with { Notifications = "none" };
-                    }
+                    spec = Builtin(builtinName!);
                 }
 
                 spec = ApplyOverrides(spec, parse, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail,
-                    notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, seed, cycles, name, path, method, body, expect, basicAuth);
+                    notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, seed, cycles, name, path, method, body, expect, basicAuth,
+                    taskRate, tasksPerShift, transferShare, handleTime);
                 spec = spec with
                 {
                     ChaosPlanFile = parse.GetValue(chaosPlan)?.FullName ?? spec.ChaosPlanFile,
@@ -180,13 +190,40 @@ public static class CommandLine
         return command;
     }
 
+    /// <summary>
+    /// A built-in scenario. task-handling is two scenarios: the agents (on the run's load) and a task feed whose own
+    /// open load (<c>inject --task-rate/s</c> for the run's duration) is set once the load is known.
+    /// </summary>
+    internal static RunSpec Builtin(string name)
+    {
+        var spec = new RunSpec { TestName = name, Scenarios = [new ScenarioSpec { Name = name, Type = name }] };
+        return name switch
+        {
+            "http" => spec with { Notifications = "none" },
+            "task-handling" => spec with
+            {
+                Scenarios =
+                [
+                    new ScenarioSpec { Name = "task-handling", Type = "task-handling", Mrds = ScenarioSpec.TaskMrds },
+                    new ScenarioSpec { Name = "task-feed", Type = "task-feed", Mrds = ScenarioSpec.TaskMrds, FeedFollowsRun = true },
+                ],
+            },
+            "task-feed" => spec with { Scenarios = [new ScenarioSpec { Name = name, Type = name, Mrds = ScenarioSpec.TaskMrds }] },
+            _ => spec,
+        };
+    }
+
+    /// <summary>Default rate of the built-in task feed (tasks per second).</summary>
+    internal const double DefaultTaskRate = 10;
+
     private static RunSpec ApplyOverrides(
         RunSpec spec, ParseResult p,
         Option<string?> baseUrl, Option<string?> password, Option<string?> agents, Option<string?> mrds, Option<string[]> load,
         Option<int?> copies, Option<double?> rate, Option<string> duration, Option<string?> ramp, Option<string?> warmUp,
         Option<string[]> threshold, Option<long?> maxFail, Option<string?> notifTimeout, Option<string?> notifications, Option<bool> noCo,
         Option<string?> arrival, Option<string?> reportFolder, Option<string?> formats, Option<string?> interval, Option<int?> maxConnections,
-        Option<string?> httpClient, Option<int?> seed, Option<int?> cycles, Option<string?> name, Option<string?> path, Option<string?> method, Option<string?> body, Option<int?> expect, Option<string?> basicAuth)
+        Option<string?> httpClient, Option<int?> seed, Option<int?> cycles, Option<string?> name, Option<string?> path, Option<string?> method, Option<string?> body, Option<int?> expect, Option<string?> basicAuth,
+        Option<double?> taskRate, Option<int?> tasksPerShift, Option<double?> transferShare, Option<string?> handleTime)
     {
         static ScenarioFileException Bad(string option, string reason) => new("command line", 0, 0, option, reason);
 
@@ -343,7 +380,8 @@ public static class CommandLine
                 throw Bad("--load", ex.Message);
             }
 
-            spec = spec with { Load = sims, Scenarios = spec.Scenarios.Select(s => s with { Load = null }).ToList() };
+            // A task feed keeps its own (open) load: its rate is --task-rate, not the agents' load.
+            spec = spec with { Load = sims, Scenarios = spec.Scenarios.Select(s => s.Type == "task-feed" && s.Load is not null ? s : s with { Load = null }).ToList() };
         }
 
         var thresholds = new List<Threshold>(spec.Thresholds);
@@ -403,6 +441,24 @@ public static class CommandLine
             throw Bad("--cycles", "must not be negative");
         }
 
+        var perShift = p.GetValue(tasksPerShift);
+        if (perShift is < 1)
+        {
+            throw Bad("--tasks-per-shift", "must be at least 1");
+        }
+
+        var share = p.GetValue(transferShare);
+        if (share is < 0 or > 1 || (share is { } sh && double.IsNaN(sh)))
+        {
+            throw Bad("--transfer-share", "must be between 0 and 1");
+        }
+
+        TimeSpan? handle = p.GetValue(handleTime) is { } ht ? Dur("--handle-time", ht) : null;
+        if (handle < TimeSpan.Zero)
+        {
+            throw Bad("--handle-time", "must not be negative");
+        }
+
         spec = spec with
         {
             Scenarios = spec.Scenarios.Select(s => s with
@@ -415,8 +471,37 @@ public static class CommandLine
                 Body = p.GetValue(body) ?? s.Body ?? (s.Type == "http" ? "<Media><state>READY</state></Media>" : null),
                 ExpectStatus = p.GetValue(expect) ?? s.ExpectStatus,
                 BasicAuth = basicAuthValue == "none" ? null : basicAuthValue ?? s.BasicAuth ?? (s.Type == "http" ? FinesseUserCredentials(pathValue ?? s.Path, spec.Password) : null),
+                Tasks = s.Tasks with
+                {
+                    TasksPerShift = perShift ?? s.Tasks.TasksPerShift,
+                    TransferShare = share ?? s.Tasks.TransferShare,
+                    HandleTime = handle ?? s.Tasks.HandleTime,
+                },
             }).ToList(),
         };
+
+        // The task feed's rate: --task-rate over its timeline, or the built-in default over the run's load.
+        var rateValue = p.GetValue(taskRate);
+        if (rateValue is not null && (!(rateValue > 0) || rateValue > 1_000_000))
+        {
+            throw Bad("--task-rate", "must be a positive number of tasks per second (at most 1000000)");
+        }
+
+        var feeds = new List<ScenarioSpec>();
+        foreach (var s in spec.Scenarios)
+        {
+            if (s.Type != "task-feed" || (rateValue is null && !s.FeedFollowsRun))
+            {
+                feeds.Add(s);
+                continue;
+            }
+
+            var timeline = (s.FeedFollowsRun ? spec.Load : s.Load ?? spec.Load) ?? throw Bad("--load", "no load simulation: give --load, --copies or --rate");
+            var during = TimeSpan.FromTicks(timeline.Sum(x => x.During.Ticks));
+            feeds.Add(s with { Load = [new Inject(rateValue ?? DefaultTaskRate, TimeSpan.FromSeconds(1), during)] });
+        }
+
+        spec = spec with { Scenarios = feeds };
 
         if (spec.Load is null && spec.Scenarios.Any(s => s.Load is null))
         {
@@ -424,7 +509,7 @@ public static class CommandLine
         }
 
         // One agent per closed virtual user.
-        foreach (var s in spec.Scenarios.Where(s => s.Type is "agent-shift" or "state-storm"))
+        foreach (var s in spec.Scenarios.Where(s => s.Type is "agent-shift" or "state-storm" or "task-handling"))
         {
             var timeline = s.Load ?? spec.Load!;
             var most = timeline.Select(l => l switch { KeepConstant k => k.Copies, RampingConstant rc => rc.Copies, _ => 0 }).DefaultIfEmpty(0).Max();

@@ -23,6 +23,7 @@ public sealed class PlainConsoleView(TextWriter output) : IRunObserver
             $"[mrdload] {s.Elapsed.TotalSeconds,6:0.0}s/{s.Total.TotalSeconds:0}s requests {count} fail {fail} rps {(s.Elapsed.TotalSeconds > 0 ? count / s.Elapsed.TotalSeconds : 0):0.0} " +
             $"worst-p99 {(worst is null ? "-" : $"{worst.Latency.P99Ms:0.##}ms ({worst.Step})")} " +
             $"notif lost {s.Notifications.Lost} dup {s.Notifications.Duplicated} ooo {s.Notifications.OutOfOrder} contra {s.Notifications.Contradicting} " +
+            (s.Tasks is { } t ? $"tasks submitted {t.Submitted} offered {t.Offered} closed {t.Closed} transferred {t.Transferred} " : "") +
             $"cpu {s.Runtime?.CpuPercent ?? 0:0}% mem {s.Runtime?.WorkingSetMb ?? 0:0}MB inflight {s.Runtime?.InFlight ?? 0}" +
             (s.Thresholds.Count > 0 ? $" thresholds {s.Thresholds.Count - failedThresholds}/{s.Thresholds.Count} ok" : ""));
     }
@@ -83,6 +84,12 @@ public sealed class LiveConsoleView(IAnsiConsole console) : IRunObserver
             new Markup(Markup.Escape(
                 $"notifications: expected {n.Expected} received {n.Received} lost {n.Lost} duplicated {n.Duplicated} out-of-order {n.OutOfOrder} contradicting {n.Contradicting} silent-ok {n.ExpectedSilent}")),
         };
+        if (s.Tasks is { } tasks)
+        {
+            rows.Add(new Markup(Markup.Escape(
+                $"tasks: submitted {tasks.Submitted} offered {tasks.Offered} closed {tasks.Closed} transferred {tasks.Transferred} RONAs {tasks.Ronas} duplicate events {tasks.DuplicateEvents}")));
+        }
+
         if (s.Runtime is { } r)
         {
             var cpu = r.CpuPercent >= 90 ? $"[red]{r.CpuPercent:0}%[/]" : $"{r.CpuPercent:0}%";
@@ -120,6 +127,11 @@ public static class Summary
         if (n.Expected + n.Received + n.Unmatched > 0)
         {
             output.WriteLine($"notifications: expected {n.Expected} received {n.Received} lost {n.Lost} duplicated {n.Duplicated} out-of-order {n.OutOfOrder} contradicting {n.Contradicting} unexpected {n.Unexpected} late {n.Late} silent-as-expected {n.ExpectedSilent} unmatched {n.Unmatched}");
+        }
+
+        if (r.Tasks is { } tasks)
+        {
+            output.WriteLine("tasks: " + string.Join(", ", tasks.Columns().Where(c => c.Value != 0 || c.Key is "submitted" or "closed" or "lost" or "queued").Select(c => $"{c.Key} {c.Value}")));
         }
 
         if (r.Generator is { } g)

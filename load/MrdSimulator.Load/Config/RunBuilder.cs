@@ -23,7 +23,7 @@ public sealed class BuiltRun : IAsyncDisposable
 
     private HttpTarget? PlainClient { get; }
 
-    public IRunHooks? Hooks => Target is { Correlating: true } t ? t.Correlator : null;
+    public IRunHooks? Hooks => Target is { Correlating: true } t ? t.Hooks : null;
 
     public async ValueTask DisposeAsync()
     {
@@ -104,6 +104,12 @@ public static class RunBuilder
 
         foreach (var g in groups)
         {
+            if (!g.IsOpen && g.Scenarios.FirstOrDefault(w => w.Scenario is TaskFeedScenario) is { } feed)
+            {
+                throw new ScenarioFileException("command line", 0, 0, "load",
+                    $"task-feed '{feed.Scenario.Name}' submits tasks at a rate: give it an open load (--rate, --task-rate or inject R/s D), not virtual users");
+            }
+
             try
             {
                 LoadSimulationParser.ValidateTimeline(g.Load);
@@ -144,6 +150,12 @@ public static class RunBuilder
             });
         }
 
+        if (s.Type == "task-handling" && !target!.Correlating)
+        {
+            throw new ScenarioFileException("command line", s.Line, 0, "notifications",
+                $"scenario '{s.Name}': task-handling needs notifications (agents act on Dialog offers); use notifications: sse");
+        }
+
         var options = new FinesseScenarioOptions
         {
             Agents = AgentFeed.Parse(s.Agents, baseDirectory, s.AgentOrder, spec.Seed),
@@ -157,6 +169,8 @@ public static class RunBuilder
         };
         return s.Type switch
         {
+            "task-handling" => new TaskHandlingScenario(s.Name, target!, options, s.Tasks),
+            "task-feed" => new TaskFeedScenario(s.Name, target!, options, s.Tasks),
             "agent-shift" => new AgentShiftScenario(s.Name, target!, options),
             "state-storm" => new StateStormScenario(s.Name, target!, options),
             "hot-pair" => new HotPairScenario(s.Name, target!, options),

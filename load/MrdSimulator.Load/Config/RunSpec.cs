@@ -1,4 +1,5 @@
 using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Finesse.Scenarios;
 using MrdSimulator.Load.Thresholds;
 
 namespace MrdSimulator.Load.Config;
@@ -58,6 +59,11 @@ public sealed record RunSpec
 
 public sealed record ScenarioSpec
 {
+    /// <summary>The task MRD of the demo directory (Cisco_Task_MRD, script selector Task_SS): default MRD of the task scenarios.</summary>
+    public static readonly IReadOnlyList<int> TaskMrds = [5002];
+
+    public static bool IsTaskType(string type) => type is "task-handling" or "task-feed";
+
     public required string Name { get; init; }
 
     public required string Type { get; init; }
@@ -93,6 +99,12 @@ public sealed record ScenarioSpec
     public int ExpectStatus { get; init; } = 202;
 
     public string? BasicAuth { get; init; }
+
+    /// <summary>task-handling and task-feed settings (tasksPerShift, transferShare, …, feed, scriptSelector).</summary>
+    public TaskScenarioOptions Tasks { get; init; } = new();
+
+    /// <summary>task-feed of the built-in task-handling: its load is <c>inject --task-rate/s</c> for the run's whole duration.</summary>
+    public bool FeedFollowsRun { get; init; }
 
     /// <summary>Own timeline; null = the run's shared timeline (weighted with the other such scenarios).</summary>
     public IReadOnlyList<LoadSimulation>? Load { get; init; }

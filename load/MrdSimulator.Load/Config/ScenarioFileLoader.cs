@@ -1,5 +1,6 @@
 using System.Globalization;
 using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Finesse.Scenarios;
 using MrdSimulator.Load.Thresholds;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -12,7 +13,21 @@ namespace MrdSimulator.Load.Config;
 /// </summary>
 public static class ScenarioFileLoader
 {
-    public static readonly IReadOnlyList<string> ScenarioTypes = ["agent-shift", "state-storm", "hot-pair", "http"];
+    public static readonly IReadOnlyList<string> ScenarioTypes = ["agent-shift", "state-storm", "hot-pair", "http", "task-handling", "task-feed"];
+
+    /// <summary>Fields that only mean something for one scenario type.</summary>
+    private static readonly Dictionary<string, string> TypeOnlyFields = new(StringComparer.Ordinal)
+    {
+        ["tasksPerShift"] = "task-handling",
+        ["transferShare"] = "task-handling",
+        ["pauseShare"] = "task-handling",
+        ["ronaShare"] = "task-handling",
+        ["handleTime"] = "task-handling",
+        ["wrapUpTime"] = "task-handling",
+        ["maxDialogLimit"] = "task-handling",
+        ["feed"] = "task-feed",
+        ["scriptSelector"] = "task-feed",
+    };
 
     private static readonly string[] TopFields = ["name", "target", "settings", "load", "warmUp", "scenarios", "thresholds"];
     private static readonly string[] TargetFields =
@@ -23,6 +38,7 @@ public static class ScenarioFileLoader
     [
         "name", "type", "weight", "agents", "agentOrder", "mrds", "cycles", "notReadyReasons", "logoutReasons", "thinkTime",
         "awaitNotifications", "checkSilentReady", "method", "path", "body", "contentType", "expectStatus", "basicAuth", "load", "warmUp",
+        "tasksPerShift", "transferShare", "pauseShare", "ronaShare", "handleTime", "wrapUpTime", "maxDialogLimit", "feed", "scriptSelector",
     ];
 
     public static RunSpec Load(string path)
@@ -171,7 +187,7 @@ public static class ScenarioFileLoader
         var scenarios = new List<ScenarioSpec>();
         for (var i = 0; i < seq.Children.Count; i++)
         {
-            scenarios.Add(r.Scenario(seq.Children[i], $"scenarios[{i}]", spec.Load is not null));
+            scenarios.Add(r.Scenario(seq.Children[i], $"scenarios[{i}]", spec.Load));
         }
 
         var duplicate = scenarios.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
@@ -275,6 +291,48 @@ public static class ScenarioFileLoader
             return n < min ? throw Error(node, field, $"{v} must be at least {min.ToString(CultureInfo.InvariantCulture)}") : n;
         }
 
+        /// <summary>The task scenarios' fields (which type may use which is checked before).</summary>
+        private TaskScenarioOptions TaskOptions(Fields f, string path)
+        {
+            var d = new TaskScenarioOptions();
+            T Read<T>(string key, T current, Func<YamlNode, string, T> read) => f.TryGet(key, out var n) ? read(n, $"{path}.{key}") : current;
+            return d with
+            {
+                TasksPerShift = Read("tasksPerShift", d.TasksPerShift, (n, p) => Int(n, p, 1, 1_000_000)),
+                TransferShare = Read("transferShare", d.TransferShare, Share),
+                PauseShare = Read("pauseShare", d.PauseShare, Share),
+                RonaShare = Read("ronaShare", d.RonaShare, Share),
+                HandleTime = Read("handleTime", d.HandleTime, (n, p) => Duration(n, p, positive: false)),
+                WrapUpTime = Read("wrapUpTime", d.WrapUpTime, (n, p) => Duration(n, p, positive: false)),
+                MaxDialogLimit = Read("maxDialogLimit", d.MaxDialogLimit, (n, p) => Int(n, p, 1, 100)),
+                Feed = Read("feed", d.Feed, (n, p) => Int(n, p, 0, int.MaxValue)),
+                ScriptSelector = Read("scriptSelector", d.ScriptSelector, ScriptSelector),
+            };
+        }
+
+        /// <summary>A script selector as CCP takes it: 1 to 32 characters, no spaces.</summary>
+        private string? ScriptSelector(YamlNode node, string field)
+        {
+            var v = String(node, field).Trim();
+            return v.Length is > 0 and <= 32 && !v.Any(char.IsWhiteSpace)
+                ? v
+                : throw Error(node, field, $"'{v}' is not a script selector (1 to 32 characters, no spaces; CCP's limit)");
+        }
+
+        /// <summary>A share: 0..1, or a percentage such as 20%.</summary>
+        public double Share(YamlNode node, string field)
+        {
+            var v = String(node, field).Trim();
+            var percent = v.EndsWith('%');
+            if (!double.TryParse(percent ? v[..^1] : v, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) || double.IsNaN(n))
+            {
+                throw Error(node, field, $"'{v}' is not a share (0 to 1, or a percentage such as 20%)");
+            }
+
+            n = percent ? n / 100 : n;
+            return n is < 0 or > 1 ? throw Error(node, field, $"'{v}' is outside 0..1 (0% to 100%)") : n;
+        }
+
         public bool Bool(YamlNode node, string field)
         {
             var v = String(node, field);
@@ -355,7 +413,7 @@ public static class ScenarioFileLoader
             return sims;
         }
 
-        public ScenarioSpec Scenario(YamlNode node, string path, bool sharedLoad)
+        public ScenarioSpec Scenario(YamlNode node, string path, IReadOnlyList<LoadSimulation>? sharedLoad)
         {
             var f = Map(node, path, ScenarioFields);
             if (!f.TryGet("name", out var nameNode))
@@ -370,17 +428,24 @@ public static class ScenarioFileLoader
             }
 
             var type = String(typeNode, path + ".type");
-            if (type == "task-handling")
-            {
-                throw Error(typeNode, path + ".type", "'task-handling' is not implemented yet (see docs/load-driver.md, extension points)");
-            }
-
             if (!ScenarioTypes.Contains(type))
             {
                 throw Error(typeNode, path + ".type", $"unknown scenario type '{type}' (one of {string.Join(", ", ScenarioTypes)})");
             }
 
+            foreach (var (field, value) in f.Values)
+            {
+                if (TypeOnlyFields.TryGetValue(field, out var only) && only != type)
+                {
+                    throw Error(value, $"{path}.{field}", $"'{field}' applies to {only} scenarios only, not to {type}");
+                }
+            }
+
             var s = new ScenarioSpec { Name = name, Type = type, Line = (int)node.Start.Line };
+            if (ScenarioSpec.IsTaskType(type))
+            {
+                s = s with { Mrds = ScenarioSpec.TaskMrds };
+            }
             if (f.TryGet("weight", out var n))
             {
                 s = s with { Weight = Double(n, path + ".weight", 0) };
@@ -490,13 +555,21 @@ public static class ScenarioFileLoader
                 s = v.Contains(':', StringComparison.Ordinal) ? s with { BasicAuth = v } : throw Error(n, path + ".basicAuth", "expected user:password");
             }
 
+            s = s with { Tasks = TaskOptions(f, path) };
+
             if (f.TryGet("load", out n))
             {
                 s = s with { Load = Load(n, path + ".load") };
             }
-            else if (!sharedLoad)
+            else if (sharedLoad is null)
             {
                 throw Error(node, path + ".load", "missing: give the scenario a load or the file a top-level load");
+            }
+
+            if (type == "task-feed" && (s.Load ?? sharedLoad!).Any(l => l.IsClosed))
+            {
+                throw Error(f.Values.TryGetValue("load", out var loadNode) ? loadNode : node, path + ".load",
+                    "a task-feed submits tasks at a rate: give it an open load (e.g. inject 10/s 60s), not virtual users");
             }
 
             if (f.TryGet("warmUp", out n))
@@ -504,7 +577,7 @@ public static class ScenarioFileLoader
                 s = s with { WarmUp = Duration(n, path + ".warmUp", positive: false) };
             }
 
-            if (s.Load is { } own && s.Type is "agent-shift" or "state-storm")
+            if (s.Load is { } own && s.Type is "agent-shift" or "state-storm" or "task-handling")
             {
                 var agents = AgentFeed.Parse(s.Agents, Path.GetDirectoryName(Path.GetFullPath(file))).Count;
                 var copies = own.OfType<KeepConstant>().Select(k => k.Copies).Concat(own.OfType<RampingConstant>().Select(k => k.Copies)).DefaultIfEmpty(0).Max();

@@ -58,7 +58,11 @@ public sealed record LiveSnapshot(
     IReadOnlyList<StepSummary> Steps,
     RuntimeSample? Runtime,
     NotificationSummary Notifications,
-    IReadOnlyList<ThresholdResult> Thresholds);
+    IReadOnlyList<ThresholdResult> Thresholds)
+{
+    /// <summary>Task accounting so far (final buckets only after the run).</summary>
+    public TaskSummary? Tasks { get; init; }
+}
 
 public interface IRunObserver
 {
@@ -77,6 +81,9 @@ public interface IRunHooks
 
     /// <summary>Called when the timeline is over and iterations drained: settle pending notifications.</summary>
     Task SettleAsync(CancellationToken cancellationToken);
+
+    /// <summary>Task accounting (null when the run has no task scenario).</summary>
+    TaskSummary? Tasks => null;
 }
 
 /// <summary>Runs init → warm-up → run → clean for scenario groups and produces a <see cref="RunResult"/>.</summary>
@@ -203,7 +210,8 @@ public sealed class LoadEngine
 
         var notifications = finalNotifications ?? _hooks?.Notifications ?? EmptyNotifications;
         var recorders = registry.All;
-        thresholdResults = ThresholdEvaluator.Evaluate(_options.Thresholds, recorders, notifications, runDuration);
+        var tasks = _hooks?.Tasks;
+        thresholdResults = ThresholdEvaluator.Evaluate(_options.Thresholds, recorders, notifications, runDuration, tasks);
         AddHealthWarnings(monitor);
         return new RunResult(
             Guid.NewGuid().ToString("N")[..12],
@@ -227,6 +235,7 @@ public sealed class LoadEngine
                 Math.Round(_schedulerLag.Max / 1000.0, 3),
                 Interlocked.Read(ref _dropped),
                 monitor.Samples.Count == 0 ? 0 : monitor.Samples.Max(s => s.CpuPercent)),
+            Tasks = tasks,
         };
     }
 
@@ -323,7 +332,7 @@ public sealed class LoadEngine
 
             while (active.Count > desired)
             {
-                active[^1].Stop = true;
+                active[^1].RequestStop();
                 active.RemoveAt(active.Count - 1);
             }
 
@@ -339,7 +348,7 @@ public sealed class LoadEngine
 
         foreach (var user in active)
         {
-            user.Stop = true;
+            user.RequestStop();
         }
 
         await DrainAsync(loops, hardStop);
@@ -352,12 +361,13 @@ public sealed class LoadEngine
         {
             while (!user.Stop && !cancellationToken.IsCancellationRequested)
             {
-                await RunIterationAsync(user.Slot, user.Pool, Stopwatch.GetTimestamp(), control, cancellationToken);
+                await RunIterationAsync(user.Slot, user.Pool, Stopwatch.GetTimestamp(), control, cancellationToken, user.StopToken);
             }
         }
         finally
         {
             user.Pool.Return(user.Slot);
+            user.Dispose();
         }
     }
 
@@ -375,6 +385,8 @@ public sealed class LoadEngine
         var freq = (double)Stopwatch.Frequency;
         var halfMs = Stopwatch.Frequency / 2000;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var timelineOver = new CancellationTokenSource();
+        var softStop = timelineOver.Token;
 
         // The scheduler is a dedicated thread: arrivals are started when due whatever the responses do;
         // iterations run on the thread pool after their first await.
@@ -396,6 +408,7 @@ public sealed class LoadEngine
         };
         scheduler.Start();
         await done.Task;
+        await timelineOver.CancelAsync();
 
         // Arrivals still queued for a virtual user run as users free up; wait for them and for in-flight ones.
         var drainStart = Stopwatch.GetTimestamp();
@@ -405,7 +418,7 @@ public sealed class LoadEngine
         {
             foreach (var (pool, _) in pools)
             {
-                pool.KickQueue(this, control, inFlight, hardStop.Token);
+                pool.KickQueue(this, control, inFlight, hardStop.Token, softStop);
             }
 
             await Task.Delay(10);
@@ -442,7 +455,7 @@ public sealed class LoadEngine
                 {
                     // Early by at most half a millisecond: then the actual start is the honest origin.
                     var origin = _options.CoordinatedOmissionCorrection ? Math.Min(intended, now) : now;
-                    var task = OpenArrivalAsync(slot, pool, origin, control, hardStop.Token);
+                    var task = OpenArrivalAsync(slot, pool, origin, control, hardStop.Token, softStop);
                     if (!task.IsCompleted)
                     {
                         inFlight.TryAdd(task, 0);
@@ -452,7 +465,7 @@ public sealed class LoadEngine
                 else if (pool.Queue.Count < _options.MaxQueuedArrivals)
                 {
                     pool.Queue.Enqueue(intended);
-                    pool.KickQueue(this, control, inFlight, hardStop.Token);
+                    pool.KickQueue(this, control, inFlight, hardStop.Token, softStop);
                 }
                 else
                 {
@@ -463,16 +476,17 @@ public sealed class LoadEngine
         }
     }
 
-    internal async Task OpenArrivalAsync(VirtualUserSlot slot, VirtualUserPool pool, long origin, RunControl control, CancellationToken cancellationToken)
+    internal async Task OpenArrivalAsync(
+        VirtualUserSlot slot, VirtualUserPool pool, long origin, RunControl control, CancellationToken cancellationToken, CancellationToken softStop)
     {
         try
         {
-            await RunIterationAsync(slot, pool, origin, control, cancellationToken);
+            await RunIterationAsync(slot, pool, origin, control, cancellationToken, softStop);
             // Serve arrivals that queued while every virtual user was busy.
             while (!cancellationToken.IsCancellationRequested && pool.Queue.TryDequeue(out var intended))
             {
                 var now = Stopwatch.GetTimestamp();
-                await RunIterationAsync(slot, pool, _options.CoordinatedOmissionCorrection ? intended : now, control, cancellationToken);
+                await RunIterationAsync(slot, pool, _options.CoordinatedOmissionCorrection ? intended : now, control, cancellationToken, softStop);
             }
         }
         finally
@@ -481,12 +495,13 @@ public sealed class LoadEngine
         }
     }
 
-    private async Task RunIterationAsync(VirtualUserSlot slot, VirtualUserPool pool, long origin, RunControl control, CancellationToken cancellationToken)
+    private async Task RunIterationAsync(
+        VirtualUserSlot slot, VirtualUserPool pool, long origin, RunControl control, CancellationToken cancellationToken, CancellationToken softStop)
     {
         control.EnterIteration();
         try
         {
-            slot.Context.Begin(origin, cancellationToken);
+            slot.Context.Begin(origin, cancellationToken, softStop);
             await slot.User.RunIterationAsync(slot.Context);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -553,7 +568,7 @@ public sealed class LoadEngine
 
                 var notifications = _hooks?.Notifications ?? EmptyNotifications;
                 var recorders = registry.All;
-                var thresholds = ThresholdEvaluator.Evaluate(_options.Thresholds, recorders, notifications, elapsed);
+                var thresholds = ThresholdEvaluator.Evaluate(_options.Thresholds, recorders, notifications, elapsed, _hooks?.Tasks);
                 if (elapsed >= _options.ThresholdsStartAfter)
                 {
                     for (var i = 0; i < thresholds.Count; i++)
@@ -572,7 +587,10 @@ public sealed class LoadEngine
                     recorders.Where(r => r.Ok.TotalCount + r.Fail.TotalCount > 0).Select(r => StepSummary.From(r, elapsed, includeIntervals: false)).ToList(),
                     sample,
                     notifications,
-                    thresholds));
+                    thresholds)
+                {
+                    Tasks = _hooks?.Tasks,
+                });
             }
         }
         catch (OperationCanceledException)
@@ -640,13 +658,32 @@ public sealed class LoadEngine
         return inner == ex ? $"{ex.GetType().Name}: {ex.Message}" : $"{ex.Message} ({inner.GetType().Name}: {inner.Message})";
     }
 
-    private sealed class ClosedUser(VirtualUserSlot slot, VirtualUserPool pool)
+    private sealed class ClosedUser(VirtualUserSlot slot, VirtualUserPool pool) : IDisposable
     {
+        private readonly CancellationTokenSource _stop = new();
+
         public VirtualUserSlot Slot { get; } = slot;
 
         public VirtualUserPool Pool { get; } = pool;
 
-        public volatile bool Stop;
+        public bool Stop => _stop.IsCancellationRequested;
+
+        /// <summary>Ends the loop after the current iteration, and tells that iteration to wind down.</summary>
+        public CancellationToken StopToken => _stop.Token;
+
+        public void RequestStop()
+        {
+            try
+            {
+                _stop.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The loop already ended.
+            }
+        }
+
+        public void Dispose() => _stop.Dispose();
     }
 }
 
@@ -693,7 +730,8 @@ internal sealed class VirtualUserPool(IScenario scenario, int max, int seed, Ste
     public void Return(VirtualUserSlot slot) => _idle.Push(slot);
 
     /// <summary>Starts queued arrivals on idle users (a user returned just after an arrival queued).</summary>
-    public void KickQueue(LoadEngine engine, RunControl control, ConcurrentDictionary<Task, byte> inFlight, CancellationToken cancellationToken)
+    public void KickQueue(
+        LoadEngine engine, RunControl control, ConcurrentDictionary<Task, byte> inFlight, CancellationToken cancellationToken, CancellationToken softStop)
     {
         while (!Queue.IsEmpty && _idle.TryPop(out var slot))
         {
@@ -703,7 +741,7 @@ internal sealed class VirtualUserPool(IScenario scenario, int max, int seed, Ste
                 return;
             }
 
-            var task = engine.OpenArrivalAsync(slot, this, intended, control, cancellationToken);
+            var task = engine.OpenArrivalAsync(slot, this, intended, control, cancellationToken, softStop);
             inFlight.TryAdd(task, 0);
             _ = task.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), inFlight, TaskScheduler.Default);
         }

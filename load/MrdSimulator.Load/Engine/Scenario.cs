@@ -60,6 +60,13 @@ public sealed class IterationContext(int virtualUserIndex, int seed)
 
     public CancellationToken CancellationToken { get; private set; }
 
+    /// <summary>
+    /// Fires when the virtual user should wind down (its closed-model slot ends, or the open-model timeline is
+    /// over): iterations that wait for work (task-handling) finish what they hold and sign out instead of being
+    /// cancelled hard by <see cref="CancellationToken"/> after the drain timeout.
+    /// </summary>
+    public CancellationToken StopRequested { get; private set; }
+
     /// <summary>Start timestamp for the next step: the origin for the first step, now for later ones.</summary>
     public long NextStepStart()
     {
@@ -72,12 +79,13 @@ public sealed class IterationContext(int virtualUserIndex, int seed)
         return Stopwatch.GetTimestamp();
     }
 
-    internal void Begin(long originTicks, CancellationToken cancellationToken)
+    internal void Begin(long originTicks, CancellationToken cancellationToken, CancellationToken stopRequested = default)
     {
         OriginTicks = originTicks;
         _originUsed = false;
         InvocationNumber++;
         CancellationToken = cancellationToken;
+        StopRequested = stopRequested;
     }
 }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Finesse.Tasks;
 using MrdSimulator.Load.Stats;
 
 namespace MrdSimulator.Load.Finesse;
@@ -30,6 +31,13 @@ public interface INotificationSink
     void OnNotification(FinesseUpdate update, long receivedTicks);
 
     void OnTransportEvent(string userId, string message);
+}
+
+/// <summary>Receives every Dialog Update once (offers, action results, removals), after correlation; duplicates of matched ones are not passed on.</summary>
+public interface IDialogListener
+{
+    /// <param name="matched">The request the Update answered (by its requestId), or null for offers and removals.</param>
+    void OnDialogUpdate(FinesseUpdate update, long receivedTicks, PendingRequest? matched);
 }
 
 /// <summary>Correlation state of one agent × MRD pair, as observed from its notifications (stream order).</summary>
@@ -86,6 +94,11 @@ public sealed class PendingRequest
 
     public StepRecorder? Step { get; }
 
+    /// <summary>A Dialog request (<c>requestedAction</c> wire name); null for Media requests.</summary>
+    public string? DialogAction { get; init; }
+
+    public string? DialogId { get; init; }
+
     /// <summary>The sender knows no notification may come (READY while READY).</summary>
     public bool Silent { get; }
 
@@ -136,6 +149,9 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
 
     public IReadOnlyCollection<string> TransportEvents => _transportEvents;
 
+    /// <summary>Gets every Dialog Update (the task ledger); null when no task scenario runs.</summary>
+    public IDialogListener? DialogListener { get; set; }
+
     public NotificationSummary Notifications => new(
         Interlocked.Read(ref _expected),
         Interlocked.Read(ref _received),
@@ -151,6 +167,39 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
     public PairState Pair(string agentId, int mrdId) => Pair(AgentMedia.SourceOf(agentId, mrdId));
 
     public PairState Pair(string source) => _pairs.GetOrAdd(source, static s => new PairState(s));
+
+    /// <summary>Correlation state of one dialog as one agent holds it (a RONA re-offer may give the same id to another agent).</summary>
+    public PairState DialogPair(string agentId, string dialogId) => Pair(agentId + "|" + DialogInfo.UriPrefix + dialogId);
+
+    /// <summary>The dialog is over for this agent: its pair is no longer needed (pending requests keep their own reference).</summary>
+    public void ForgetDialogPair(string agentId, string dialogId) => _pairs.TryRemove(agentId + "|" + DialogInfo.UriPrefix + dialogId, out _);
+
+    /// <summary>Registers a Dialog request (PUT /finesse/api/Dialog/{id}) before it is sent.</summary>
+    public PendingRequest RegisterDialog(string requestId, PairState pair, string action, string dialogId, long originTicks, StepRecorder? notificationStep)
+    {
+        var pending = new PendingRequest(requestId, pair, MediaAction.Ready, null, Expectation.Success, originTicks, notificationStep, true, false, false)
+        {
+            DialogAction = action,
+            DialogId = dialogId,
+        };
+        if (!_pending.TryAdd(requestId, pending))
+        {
+            throw new InvalidOperationException($"requestId '{requestId}' registered twice");
+        }
+
+        Interlocked.Increment(ref _expected);
+        return pending;
+    }
+
+    /// <summary>Counters for notifications without a requestId that the task ledger judges (offers and removals).</summary>
+    internal void CountDuplicate() => Interlocked.Increment(ref _duplicated);
+
+    internal void CountOutOfOrder() => Interlocked.Increment(ref _outOfOrder);
+
+    internal void CountLost(long n = 1) => Interlocked.Add(ref _lost, n);
+
+    /// <summary>An unsolicited notification the ledger expected (a removal at sign-out) arrived after it was counted lost.</summary>
+    internal void CountLate() => Interlocked.Increment(ref _late);
 
     /// <summary>Registers a request before it is sent (its notification may overtake the 202).</summary>
     public PendingRequest Register(
@@ -212,6 +261,11 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         if (id is not null && _pending.TryRemove(id, out var pending))
         {
             Deliver(pending, update, receivedTicks);
+            if (update.IsDialog)
+            {
+                DialogListener?.OnDialogUpdate(update, receivedTicks, pending);
+            }
+
             return;
         }
 
@@ -236,6 +290,12 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
 
         // Unsolicited (no requestId) or another client's: keep the pair's observed state in step with the server.
         Interlocked.Increment(ref _unmatched);
+        if (update.IsDialog)
+        {
+            DialogListener?.OnDialogUpdate(update, receivedTicks, null);
+            return;
+        }
+
         if (update.Source is not null && _pairs.TryGetValue(update.Source, out var pair) && !update.IsError && update.State is not null)
         {
             lock (pair.Gate)
@@ -257,12 +317,19 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         lock (pair.Gate)
         {
             var observed = pair.ObservedState;
-            consistent = IsConsistent(p, update, observed);
+            consistent = p.DialogAction is null ? IsConsistent(p, update, observed) : IsDialogConsistent(p, update, observed);
             if (!consistent && !p.Silent)
             {
                 // After a contradiction the true state is unknown; the next notification re-establishes it
                 // (so one wrong notification is counted once, not again for every later request).
                 pair.ObservedState = null;
+            }
+            else if (p.DialogAction is not null)
+            {
+                if (update.Dialog?.State is { } dialogState)
+                {
+                    pair.ObservedState = dialogState;
+                }
             }
             else if (update.IsError)
             {
@@ -310,7 +377,7 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         }
         else if (update.IsError)
         {
-            ok = p.Expectation != Expectation.Success;
+            ok = p.Expectation != Expectation.Success || (p.DialogAction is not null && update.ErrorMessage == DialogWire.InterruptRefusal);
             (kind, status) = (OutcomeKind.AsyncError, ok ? StatusCodes.ExpectedAsyncError : StatusCodes.AsyncError);
         }
         else if (p.Expectation == Expectation.Error)
@@ -373,6 +440,31 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
             MediaAction.Ready => !signedOut && observed != MediaStates.Ready, // READY→READY gives no notification
             _ => !signedOut,
         };
+    }
+
+    /// <summary>
+    /// Is the Update a possible answer to the Dialog action? The same dialog, in the state the action leads to
+    /// (CLOSE: a DELETE with CLOSED and <c>CD_NORMAL_END_TASK</c>), from a state that allows the action.
+    /// </summary>
+    internal static bool IsDialogConsistent(PendingRequest p, FinesseUpdate update, string? observed)
+    {
+        if (update.IsError)
+        {
+            return true;
+        }
+
+        if (update.Dialog is not { } d || d.Id != p.DialogId || d.State != DialogWire.StateAfter(p.DialogAction!))
+        {
+            return false;
+        }
+
+        if (p.DialogAction == DialogWire.Close &&
+            (!string.Equals(update.Event, DialogWire.EventDelete, StringComparison.OrdinalIgnoreCase) || d.Disposition != DialogWire.NormalEnd))
+        {
+            return false;
+        }
+
+        return observed is null || DialogWire.AllowedFrom(observed, p.DialogAction!);
     }
 
     private void Sweep()

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Text;
 using MrdSimulator.Load.Engine;
+using MrdSimulator.Load.Finesse.Tasks;
 using MrdSimulator.Load.Stats;
 
 namespace MrdSimulator.Load.Finesse;
@@ -55,6 +57,27 @@ public sealed class FinesseTarget : IAsyncDisposable
 
     public MediaBodies Bodies { get; }
 
+    /// <summary>Task accounting; null until a task scenario enables it (<see cref="EnableTasks"/>).</summary>
+    public TaskLedger? Tasks { get; private set; }
+
+    /// <summary>What the engine calls around the phases: correlation, and task accounting when enabled.</summary>
+    public IRunHooks Hooks => new FinesseRunHooks(this);
+
+    /// <summary>Creates the run's task ledger (once) and routes every Dialog Update to it.</summary>
+    public TaskLedger EnableTasks()
+    {
+        lock (Correlator)
+        {
+            if (Tasks is null)
+            {
+                Tasks = new TaskLedger(Correlator, Http);
+                Correlator.DialogListener = Tasks;
+            }
+
+            return Tasks;
+        }
+    }
+
     public string NextRequestId() => Correlator.RequestIdPrefix + Interlocked.Increment(ref _requestCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Checks once that the target answers at all; throws a clear message when it does not.</summary>
@@ -88,10 +111,11 @@ public sealed class FinesseTarget : IAsyncDisposable
         bool awaitNotification,
         CancellationToken cancellationToken,
         bool silent = false,
-        bool maySilent = false)
+        bool maySilent = false,
+        byte[]? body = null)
     {
         var requestId = NextRequestId();
-        var body = Bodies.Get(action, reasonCodeId);
+        body ??= Bodies.Get(action, reasonCodeId);
         var pending = Correlating
             ? Correlator.Register(requestId, media.Pair, action, reasonCodeId, expectation, startTicks, notificationStep, awaitNotification, silent, maySilent)
             : null;
@@ -145,6 +169,45 @@ public sealed class FinesseTarget : IAsyncDisposable
         return outcome.Ok;
     }
 
+    /// <summary>
+    /// One Dialog action (<c>PUT /finesse/api/Dialog/{id}</c>, <c>&lt;Dialog&gt;&lt;requestedAction&gt;…</c>) as the agent of
+    /// <paramref name="media"/>: the request is timed into <paramref name="httpStep"/> (202 expected), the matching Dialog
+    /// Update into <paramref name="notificationStep"/>. Returns the HTTP status and, after a 202, the notification outcome.
+    /// </summary>
+    public async ValueTask<(int Status, NotificationOutcome? Outcome)> DialogActAsync(
+        AgentMedia media, string dialogId, string action, StepRecorder httpStep, StepRecorder notificationStep, long startTicks, CancellationToken cancellationToken)
+    {
+        var requestId = NextRequestId();
+        var body = DialogBodies.GetOrAdd(action, static a => Encoding.UTF8.GetBytes(DialogWire.Body(a)));
+        var path = DialogInfo.UriPrefix + Uri.EscapeDataString(dialogId);
+        var pending = Correlator.RegisterDialog(requestId, Correlator.DialogPair(media.AgentId, dialogId), action, dialogId, startTicks, notificationStep);
+        int status;
+        Correlator.MarkSent(pending);
+        if (Http.Raw is not null)
+        {
+            status = await HttpStep.SendAsync(Http, new RawHttpClient.Request("PUT", path, media.AuthHeader, requestId, body, "application/xml"), httpStep, startTicks, 202, cancellationToken);
+        }
+        else
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(Options.BaseUrl, path)) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = MediaBodies.XmlContentType;
+            request.Headers.Authorization = media.Auth;
+            request.Headers.TryAddWithoutValidation("requestId", requestId);
+            status = await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
+        }
+
+        if (status != 202)
+        {
+            Correlator.Cancel(pending);
+            return (status, null);
+        }
+
+        Correlator.MarkAccepted(pending);
+        return (status, await pending.Task.WaitAsync(cancellationToken));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> DialogBodies = new(StringComparer.Ordinal);
+
     public async ValueTask DisposeAsync()
     {
         if (Notifications is not null)
@@ -154,6 +217,32 @@ public sealed class FinesseTarget : IAsyncDisposable
 
         Correlator.Dispose();
         Http.Dispose();
+    }
+}
+
+/// <summary>
+/// The engine's hooks for a Finesse run: correlation first, then (when tasks run) the task reconciliation. The ledger
+/// is looked up when used: scenarios enable it at init, after the hooks were handed to the engine.
+/// </summary>
+internal sealed class FinesseRunHooks(FinesseTarget target) : IRunHooks
+{
+    public NotificationSummary Notifications => target.Correlator.Notifications;
+
+    public TaskSummary? Tasks => target.Tasks?.Summary;
+
+    public void ResetAfterWarmUp()
+    {
+        target.Correlator.ResetAfterWarmUp();
+        target.Tasks?.ResetAfterWarmUp();
+    }
+
+    public async Task SettleAsync(CancellationToken cancellationToken)
+    {
+        await target.Correlator.SettleAsync(cancellationToken);
+        if (target.Tasks is { } ledger)
+        {
+            await ledger.ReconcileAsync();
+        }
     }
 }
 

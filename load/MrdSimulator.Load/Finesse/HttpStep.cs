@@ -113,8 +113,16 @@ public static class HttpStep
     /// Sends <paramref name="request"/>, records latency from <paramref name="startTicks"/> into <paramref name="step"/>
     /// and returns the HTTP status, or a negative <see cref="StatusCodes"/> value for timeouts and errors.
     /// </summary>
+    /// <param name="inspect">Sees the response before its body is drained (e.g. to read a Location header).</param>
     public static async ValueTask<int> SendAsync(
-        HttpTarget target, HttpRequestMessage request, StepRecorder step, long startTicks, int expectedStatus, long bytesSent, CancellationToken cancellationToken)
+        HttpTarget target,
+        HttpRequestMessage request,
+        StepRecorder step,
+        long startTicks,
+        int expectedStatus,
+        long bytesSent,
+        CancellationToken cancellationToken,
+        Action<HttpResponseMessage>? inspect = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         int status;
@@ -124,6 +132,7 @@ public static class HttpStep
         {
             using var response = await target.Invoker.SendAsync(request, timeout.Token);
             status = (int)response.StatusCode;
+            inspect?.Invoke(response);
             if (response.Content.Headers.ContentLength is not 0)
             {
                 received = await DrainAsync(response.Content, timeout.Token);

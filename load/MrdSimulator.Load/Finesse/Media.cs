@@ -27,6 +27,7 @@ public static class MediaStates
 public sealed class MediaBodies
 {
     private readonly Dictionary<(MediaAction, string?), byte[]> _bodies = [];
+    private readonly Dictionary<(int, string), byte[]> _logins = [];
 
     public MediaBodies(int maxDialogLimit = 3)
     {
@@ -40,6 +41,22 @@ public sealed class MediaBodies
     }
 
     public static MediaTypeHeaderValue XmlContentType { get; } = new("application/xml");
+
+    /// <summary>A sign-in body with its own dialog limit and sign-out action (<c>CLOSE</c> or <c>TRANSFER</c>, reference §4.1).</summary>
+    public byte[] Login(int maxDialogLimit, string dialogLogoutAction)
+    {
+        lock (_logins)
+        {
+            if (!_logins.TryGetValue((maxDialogLimit, dialogLogoutAction), out var body))
+            {
+                body = Utf8(
+                    $"<Media><maxDialogLimit>{maxDialogLimit}</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction><dialogLogoutAction>{dialogLogoutAction}</dialogLogoutAction></Media>");
+                _logins[(maxDialogLimit, dialogLogoutAction)] = body;
+            }
+
+            return body;
+        }
+    }
 
     public byte[] Get(MediaAction action, string? reasonCodeId)
     {

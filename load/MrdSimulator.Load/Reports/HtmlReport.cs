@@ -121,6 +121,24 @@ public static class HtmlReport
 
         sb.Append("</tr></tbody></table>");
 
+        if (r.Tasks is { } tasks)
+        {
+            var columns = tasks.Columns();
+            sb.Append("<h2>Tasks</h2><table><thead><tr>");
+            foreach (var c in columns)
+            {
+                sb.Append("<th>").Append(E(c.Key)).Append("</th>");
+            }
+
+            sb.Append("</tr></thead><tbody><tr>");
+            foreach (var c in columns)
+            {
+                Cell(sb, c.Value.ToString(CultureInfo.InvariantCulture));
+            }
+
+            sb.Append("</tr></tbody></table><p>").Append(E(MarkdownReport.TaskNote)).Append("</p>");
+        }
+
         if (r.Thresholds.Count > 0)
         {
             sb.Append("<h2>Thresholds</h2><table><thead><tr><th class=\"l\">rule</th><th class=\"l\">result</th><th class=\"l\">actual</th></tr></thead><tbody>");

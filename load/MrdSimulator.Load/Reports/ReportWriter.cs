@@ -83,6 +83,11 @@ public static class ReportWriter
 
 public static class MarkdownReport
 {
+    /// <summary>How to read the task table (Markdown and HTML).</summary>
+    public const string TaskNote =
+        "Every submitted task ends in one bucket: closed + closed at sign-out + queued + in progress + handled elsewhere + discarded + lost + unresolved = submitted. " +
+        "RONAs and transfers re-offer a task; they are neither lost nor duplicated. Lost: CCP accepted the task but no longer knows it, or shows it handled by one of our agents who never worked on it.";
+
     public static string Render(RunResult r)
     {
         var sb = new StringBuilder();
@@ -127,6 +132,19 @@ public static class MarkdownReport
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"| {n.Expected} | {n.Received} | {n.Lost} | {n.Duplicated} | {n.OutOfOrder} | {n.Contradicting} | {n.Unexpected} | {n.Late} | {n.ExpectedSilent} | {n.Unmatched} |");
+        if (r.Tasks is { } tasks)
+        {
+            var columns = tasks.Columns();
+            sb.AppendLine();
+            sb.AppendLine("## Tasks");
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", columns.Select(c => c.Key))} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"|{string.Concat(columns.Select(_ => "---:|"))}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", columns.Select(c => c.Value))} |");
+            sb.AppendLine();
+            sb.AppendLine(TaskNote);
+        }
+
         if (r.Thresholds.Count > 0)
         {
             sb.AppendLine();

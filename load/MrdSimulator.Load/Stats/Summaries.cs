@@ -102,6 +102,69 @@ public sealed record NotificationSummary(
     long ExpectedSilent,
     long Late);
 
+/// <summary>
+/// Task accounting of a run (task-feed / task-handling scenarios). Every task the feed submitted and CCP accepted
+/// ends in exactly one final bucket: <see cref="Closed"/> + <see cref="ClosedAtSignOut"/> + <see cref="Queued"/> +
+/// <see cref="InProgress"/> + <see cref="HandledElsewhere"/> + <see cref="Discarded"/> + <see cref="Lost"/> +
+/// <see cref="Unresolved"/> = <see cref="Submitted"/>. The other counters describe the way there: a RONA or a
+/// TRANSFER at sign-out re-offers a task, it is neither lost nor a duplicate.
+/// </summary>
+public sealed record TaskSummary(
+    long Submitted,
+    long Refused,
+    long Offered,
+    long Offers,
+    long Closed,
+    long ClosedAfterTransfer,
+    long ClosedAtSignOut,
+    long Transferred,
+    long Transfers,
+    long Ronas,
+    long RequeuedAtSignOut,
+    long Queued,
+    long InProgress,
+    long HandledElsewhere,
+    long Discarded,
+    long Lost,
+    long Unresolved,
+    long Foreign,
+    long DuplicateEvents,
+    long MissingOffers,
+    long MissingRemovals,
+    long OutOfOrder,
+    bool Reconciled)
+{
+    /// <summary>Submitted minus every final bucket: 0 once reconciled (before that, tasks not yet in a bucket).</summary>
+    public long Open => Submitted - Closed - ClosedAtSignOut - Queued - InProgress - HandledElsewhere - Discarded - Lost - Unresolved;
+
+    /// <summary>The counters in report order, with their report names.</summary>
+    public IReadOnlyList<KeyValuePair<string, long>> Columns() =>
+    [
+        new("submitted", Submitted),
+        new("refused", Refused),
+        new("offered", Offered),
+        new("offers", Offers),
+        new("closed", Closed),
+        new("closed after transfer", ClosedAfterTransfer),
+        new("closed at sign-out", ClosedAtSignOut),
+        new("transferred", Transferred),
+        new("transfers", Transfers),
+        new("RONAs", Ronas),
+        new("requeued at sign-out", RequeuedAtSignOut),
+        new("queued", Queued),
+        new("in progress", InProgress),
+        new("handled elsewhere", HandledElsewhere),
+        new("discarded", Discarded),
+        new("lost", Lost),
+        new("unresolved", Unresolved),
+        new("foreign offers", Foreign),
+        new("duplicate dialog events", DuplicateEvents),
+        new("missing offers", MissingOffers),
+        new("missing removals", MissingRemovals),
+        new("dialog events out of order", OutOfOrder),
+    ];
+}
+
 /// <summary>How well the generator itself kept up.</summary>
 public sealed record GeneratorHealth(double SchedulerLagP50Ms, double SchedulerLagP99Ms, double SchedulerLagMaxMs, long Dropped, double MaxCpuPercent);
 
@@ -140,6 +203,9 @@ public sealed record RunResult(
     public bool ThresholdsPassed => Thresholds.All(t => t.Passed);
 
     public GeneratorHealth? Generator { get; init; }
+
+    /// <summary>Task accounting when the run fed or handled tasks; null otherwise.</summary>
+    public TaskSummary? Tasks { get; init; }
 
     /// <summary>Fault windows of the chaos plan run alongside (<c>--chaos-plan</c>), seconds from the start.</summary>
     public IReadOnlyList<Chaos.FaultWindow> FaultWindows { get; init; } = [];

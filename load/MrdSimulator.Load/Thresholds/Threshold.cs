@@ -23,6 +23,8 @@ public enum ThresholdOperator
 ///            | fail% | ok% | rps | count | ok | fail | timeouts
 ///            | lost_notifications | duplicate_notifications | out_of_order_notifications
 ///            | contradicting_notifications | unexpected_notifications      (global only)
+///            | lost_tasks | queued_tasks | discarded_tasks | unresolved_tasks | closed_tasks | submitted_tasks
+///            | transferred_tasks                                              (global only; task scenarios)
 /// op        := &lt; | &lt;= | &gt; | &gt;= | = | == | !=
 /// </code>
 /// Examples: <c>p99 &lt; 50ms</c>, <c>fail% &lt; 0.1</c>, <c>lost_notifications = 0</c>,
@@ -37,6 +39,12 @@ public sealed record Threshold(string Expression, string? Scope, string Metric, 
     {
         "lost_notifications", "duplicate_notifications", "out_of_order_notifications",
         "contradicting_notifications", "unexpected_notifications",
+    };
+
+    /// <summary>Task accounting counters (global; need a task-feed or task-handling scenario).</summary>
+    public static readonly IReadOnlySet<string> TaskMetrics = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "lost_tasks", "queued_tasks", "discarded_tasks", "unresolved_tasks", "closed_tasks", "submitted_tasks", "transferred_tasks",
     };
 
     public static readonly IReadOnlySet<string> CountMetrics = new HashSet<string>(StringComparer.Ordinal)
@@ -100,7 +108,7 @@ public static partial class ThresholdParser
                 _ => throw new ThresholdSyntaxException($"'{unit}' is not a latency unit (us, ms, s)", expression, unitAt),
             };
         }
-        else if (Threshold.NotificationMetrics.Contains(metric))
+        else if (Threshold.NotificationMetrics.Contains(metric) || Threshold.TaskMetrics.Contains(metric))
         {
             if (scope is not null)
             {
@@ -124,7 +132,8 @@ public static partial class ThresholdParser
         {
             throw new ThresholdSyntaxException(
                 $"unknown metric '{metric}' (latency: p50 p75 p95 p99 p99.9 min mean max stddev; counts: fail% ok% rps count ok fail timeouts; " +
-                "notifications: lost_notifications duplicate_notifications out_of_order_notifications contradicting_notifications unexpected_notifications)",
+                "notifications: lost_notifications duplicate_notifications out_of_order_notifications contradicting_notifications unexpected_notifications; " +
+                "tasks: lost_tasks queued_tasks discarded_tasks unresolved_tasks closed_tasks submitted_tasks transferred_tasks)",
                 expression,
                 metricAt);
         }
@@ -179,20 +188,41 @@ public static class ThresholdEvaluator
         IReadOnlyList<Threshold> thresholds,
         IReadOnlyList<StepRecorder> recorders,
         NotificationSummary notifications,
-        TimeSpan duration)
+        TimeSpan duration,
+        TaskSummary? tasks = null)
     {
         var results = new List<ThresholdResult>(thresholds.Count);
         foreach (var t in thresholds)
         {
-            results.Add(Evaluate(t, recorders, notifications, duration));
+            results.Add(Evaluate(t, recorders, notifications, duration, tasks));
         }
 
         return results;
     }
 
-    public static ThresholdResult Evaluate(Threshold t, IReadOnlyList<StepRecorder> recorders, NotificationSummary notifications, TimeSpan duration)
+    public static ThresholdResult Evaluate(Threshold t, IReadOnlyList<StepRecorder> recorders, NotificationSummary notifications, TimeSpan duration, TaskSummary? tasks = null)
     {
         double actual;
+        if (Threshold.TaskMetrics.Contains(t.Metric))
+        {
+            if (tasks is null)
+            {
+                return new ThresholdResult(t.Expression, false, "n/a", "no task-feed or task-handling scenario in this run");
+            }
+
+            actual = t.Metric switch
+            {
+                "lost_tasks" => tasks.Lost,
+                "queued_tasks" => tasks.Queued,
+                "discarded_tasks" => tasks.Discarded,
+                "unresolved_tasks" => tasks.Unresolved,
+                "closed_tasks" => tasks.Closed + tasks.ClosedAtSignOut,
+                "submitted_tasks" => tasks.Submitted,
+                _ => tasks.Transferred,
+            };
+            return new ThresholdResult(t.Expression, t.Check(actual), Format(actual, t.Metric), null);
+        }
+
         if (Threshold.NotificationMetrics.Contains(t.Metric))
         {
             actual = t.Metric switch

@@ -63,6 +63,16 @@ public sealed partial class MediaGrain
         await SaveAsync(next).ConfigureAwait(false);
         await SaveTasksAsync().ConfigureAwait(false);
 
+        // The contact names the agent before the offer is published: the agent may ACCEPT the moment it sees the
+        // offer, and the Dialog API finds the dialog's holder through the contact.
+        TaskServices.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Offers = l.Offers + 1, FirstOfferedAt = l.FirstOfferedAt ?? now }) with
+        {
+            Status = ContactStatus.Reserved,
+            StatusReason = ContactReasons.ExternallyRouted,
+            TaskId = task.TaskId,
+            AgentId = key.UserId,
+        });
+
         PublishDialogCollection(UpdateEvent.Post, dialog, null);
         if (MediaChanged(state, next))
         {
@@ -71,13 +81,6 @@ public sealed partial class MediaGrain
 
         _ronaTimers[dialog.Id] = RegisterTimer(_ => RingNoAnswerAsync(dialog.Id), RingTime(mrd, dialog.Id), Timeout.InfiniteTimeSpan);
         _lifeTimers[dialog.Id] = RegisterTimer(_ => LifetimeExceededAsync(dialog.Id), TimeSpan.FromSeconds(mrd.MaxTaskDurationSeconds), Timeout.InfiniteTimeSpan);
-        TaskServices.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Offers = l.Offers + 1, FirstOfferedAt = l.FirstOfferedAt ?? now }) with
-        {
-            Status = ContactStatus.Reserved,
-            StatusReason = ContactReasons.ExternallyRouted,
-            TaskId = task.TaskId,
-            AgentId = key.UserId,
-        });
 
         _availableSince = services.Time.GetTimestamp();
         AfterTurn(mrd, postView: false);

@@ -56,8 +56,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 
     private sealed class User(AgentShiftScenario scenario, string agent, AgentMedia[] media) : IVirtualUser
     {
-        private bool _subscribed;
-        private bool _needsReset = true;
+        private readonly AgentSession _session = new();
         private int _shift;
 
         public AgentMedia[] Media { get; } = media;
@@ -68,32 +67,9 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
             var target = scenario.Target;
             var o = scenario.Options;
             var ct = ctx.CancellationToken;
-            if (!_subscribed)
+            if (!await _session.PrepareAsync(target, agent, Media, o, t.Subscribe, t.Reset, t.ResetN, ctx))
             {
-                var start = ctx.NextStepStart();
-                try
-                {
-                    await target.SubscribeAsync(agent, ct);
-                    t.Subscribe.Record(true, StatusCodes.Ok, Untimed.Now - start);
-                    _subscribed = true;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
-                {
-                    t.Subscribe.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
-                    return;
-                }
-            }
-
-            if (_needsReset)
-            {
-                // Unknown starting point (previous run, failed iteration): sign out; "not logged in" is fine.
-                foreach (var m in Media)
-                {
-                    await target.ChangeAsync(m, MediaAction.Logout, Reason(o.LogoutReasons, 0), Expectation.Either, t.Reset, t.ResetN, ctx.NextStepStart(), true, ct);
-                    m.KnownState = MediaStates.Logout;
-                }
-
-                _needsReset = false;
+                return;
             }
 
             _shift++;
@@ -128,7 +104,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 
             if (!ok)
             {
-                _needsReset = true;
+                _session.NeedsReset = true;
             }
 
             async ValueTask<bool> Do(AgentMedia m, MediaAction action, string? reason, StepRecorder step, StepRecorder notified, string next)
@@ -146,6 +122,64 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
     }
 
     internal static string? Reason(IReadOnlyList<string> reasons, int index) => reasons.Count == 0 ? null : reasons[index % reasons.Count];
+}
+
+/// <summary>
+/// What an agent-driving virtual user does before its work: open its notification stream (once), and sign every
+/// pair out when it starts from an unknown state (first iteration, or after a failed one).
+/// </summary>
+internal sealed class AgentSession
+{
+    private bool _subscribed;
+
+    /// <summary>The next <see cref="PrepareAsync"/> signs out first.</summary>
+    public bool NeedsReset { get; set; } = true;
+
+    /// <summary>False when the notification stream could not be opened (the iteration should end).</summary>
+    public async ValueTask<bool> PrepareAsync(
+        FinesseTarget target, string agent, IEnumerable<AgentMedia> media, FinesseScenarioOptions options,
+        StepRecorder subscribe, StepRecorder reset, StepRecorder resetNotified, IterationContext ctx)
+    {
+        var ct = ctx.CancellationToken;
+        if (!_subscribed)
+        {
+            _subscribed = await SubscribeAsync(target, agent, subscribe, ctx.NextStepStart(), ct);
+            if (!_subscribed)
+            {
+                return false;
+            }
+        }
+
+        if (NeedsReset)
+        {
+            // "Not logged in" is fine.
+            foreach (var m in media)
+            {
+                await target.ChangeAsync(m, MediaAction.Logout, AgentShiftScenario.Reason(options.LogoutReasons, 0), Expectation.Either, reset, resetNotified, ctx.NextStepStart(), true, ct);
+                m.KnownState = MediaStates.Logout;
+            }
+
+            NeedsReset = false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Opens the agent's notification stream, timed as the <c>subscribe</c> step; false when it failed.</summary>
+    public static async ValueTask<bool> SubscribeAsync(FinesseTarget target, string agent, StepRecorder step, long start, CancellationToken ct)
+    {
+        try
+        {
+            await target.SubscribeAsync(agent, ct);
+            step.Record(true, StatusCodes.Ok, Untimed.Now - start);
+            return true;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            step.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
+            return false;
+        }
+    }
 }
 
 internal static class FinesseClean

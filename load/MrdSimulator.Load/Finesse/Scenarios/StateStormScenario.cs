@@ -60,16 +60,9 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
             var ct = ctx.CancellationToken;
             if (!_subscribed)
             {
-                var start = ctx.NextStepStart();
-                try
+                _subscribed = await AgentSession.SubscribeAsync(target, agent, s._subscribe, ctx.NextStepStart(), ct);
+                if (!_subscribed)
                 {
-                    await target.SubscribeAsync(agent, ct);
-                    s._subscribe.Record(true, StatusCodes.Ok, Untimed.Now - start);
-                    _subscribed = true;
-                }
-                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
-                {
-                    s._subscribe.Record(false, StatusCodes.ConnectionError, Untimed.Now - start);
                     return;
                 }
             }
