@@ -91,7 +91,10 @@ public static class CommandLineSwitches
                 i++; // the next argument is the value
             }
 
-            if (Mappings.ContainsKey("--" + key) || HostSettings.Contains(key) || key.Contains(':', StringComparison.Ordinal) || key.Contains("__", StringComparison.Ordinal))
+            // Configuration keys (--Simulator:Agents=5, and the bare section keys a test host passes, --Tasks=) are
+            // PascalCase or sectioned; only the lower-case switch spelling is ours to check.
+            if (Mappings.ContainsKey("--" + key) || HostSettings.Contains(key) || key.Length == 0 || char.IsUpper(key[0])
+                || key.Contains(':', StringComparison.Ordinal) || key.Contains("__", StringComparison.Ordinal))
             {
                 continue;
             }

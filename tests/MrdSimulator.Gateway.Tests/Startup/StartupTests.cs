@@ -109,7 +109,7 @@ public sealed class StartupTests
     public void SectionSettingsAndHostSettingsAreNotMistakenForUnknownSwitches()
     {
         Assert.Null(MrdSimulator.Gateway.Configuration.CommandLineSwitches.FindUnknown(
-            ["--Simulator:Agents=5000", "--urls", "http://127.0.0.1:0", "--environment=Development", "--Tasks__TimeScale", "2", "--xmpp-port", "-1"]));
+            ["--Simulator:Agents=5000", "--Tasks=", "--urls", "http://127.0.0.1:0", "--environment=Development", "--Tasks__TimeScale", "2", "--xmpp-port", "-1"]));
         Assert.Contains("unexpected argument 'stray'", MrdSimulator.Gateway.Configuration.CommandLineSwitches.FindUnknown(["--agents", "5", "stray"]), StringComparison.Ordinal);
     }
 
