@@ -44,6 +44,18 @@ public sealed class XmppFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task XmppResetAbortsTheTcpConnectionWithAnRstNotAFin()
+    {
+        using var reset = await SignInAsync("1000");
+        using var orderly = await SignInAsync("1001");
+
+        await _h.AddAsync("""[{"kind":"xmpp.disconnect","mode":"reset","scope":{"users":["1000"]}},{"kind":"xmpp.disconnect","scope":{"users":["1001"]}}]""");
+
+        Assert.Equal(SocketError.ConnectionReset, await reset.HowItEndsAsync());
+        Assert.Equal(SocketError.Success, await orderly.HowItEndsAsync()); // a stream error, then a FIN: a clean 0-byte read
+    }
+
+    [Fact]
     public async Task RefusedOrOutOfServiceSidesTurnNewConnectionsAwayAndFailoverCutsXmppSessions()
     {
         using var live = await SignInAsync("1000");
@@ -154,6 +166,25 @@ public sealed class XmppFaultTests : IAsyncLifetime
 
             Ended = true;
             return _received.ToString();
+        }
+
+        /// <summary>Reads until the connection ends: <see cref="SocketError.Success"/> for a FIN (0-byte read), else the socket error (an RST gives ConnectionReset).</summary>
+        public async Task<SocketError> HowItEndsAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var buffer = new byte[8192];
+            try
+            {
+                while (await _tcp.Client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+                {
+                }
+
+                return SocketError.Success;
+            }
+            catch (SocketException ex)
+            {
+                return ex.SocketErrorCode;
+            }
         }
 
         public void Dispose() => _tcp.Dispose();
