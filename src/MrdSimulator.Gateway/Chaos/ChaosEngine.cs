@@ -69,7 +69,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         Sessions = sessions;
         Options = options;
         AdminSeed = options.Seed ?? (ulong)Random.Shared.NextInt64();
-        _drops = new DropLog(options.DropsCapacity);
+        _drops = new DropLog(options.DropsCapacity, time);
         _metrics = new ChaosMetrics(meters, ActiveMeasurements);
         silo.Hub.Interceptor = InterceptNotification;
         silo.Hub.LossObserver = this;
@@ -818,7 +818,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     {
         var byTransport = new Dictionary<string, int>(StringComparer.Ordinal);
         var cut = new SessionCut(how, (transport, _, notification, written) =>
-            RecordLoss(fault, notification, written ? DropReasons.InFlight : DropReasons.SessionCut, transport));
+            RecordLoss(fault, notification, written is null ? DropReasons.SessionCut : DropReasons.InFlight, transport, written));
         var closed = Sessions.Close((transport, user) =>
         {
             if (!match(transport, user))
@@ -881,14 +881,18 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         }
     }
 
-    /// <summary>Records an Update <paramref name="fault"/> cost (ring, per-fault count, metric).</summary>
-    private void RecordLoss(Fault fault, Notification notification, string reason, string? transport)
+    /// <summary>
+    /// Records an Update <paramref name="fault"/> cost (ring, per-fault count, metric). An Update written just
+    /// before a reset is dated when it was written, so a client can tell it from what it read afterwards.
+    /// </summary>
+    private void RecordLoss(Fault fault, Notification notification, string reason, string? transport, long? writtenTicks = null)
     {
         var (source, state) = FactsOf(notification);
+        var at = _time.GetUtcNow() - (writtenTicks is { } w ? System.Diagnostics.Stopwatch.GetElapsedTime(w) : TimeSpan.Zero);
         fault.AddUndelivered();
         _metrics.NotificationDropped(reason, fault.Kind);
         _drops.Add(sequence => new DroppedNotification(
-            sequence, _time.GetUtcNow(), reason, fault.Id, fault.Kind.ToWire(), notification.Node.UserId, notification.Node.Path,
+            sequence, at, reason, fault.Id, fault.Kind.ToWire(), notification.Node.UserId, notification.Node.Path,
             notification.Sequence, notification.RequestId, source, state, transport));
     }
 

@@ -37,12 +37,13 @@ public sealed record DroppedNotification(
     string? State,
     string? Transport);
 
-/// <summary>One page of <c>GET /admin/chaos/drops</c>.</summary>
+/// <summary>One page of <c>GET /admin/chaos/drops</c>; <paramref name="Now"/> is the simulator's clock (a reader maps <c>at</c> to its own).</summary>
 /// <param name="Total">Records ever added (all reasons).</param>
 /// <param name="Overflowed">Records pushed out of the ring by newer ones.</param>
 /// <param name="Missed">Records after <c>since</c> that were already pushed out when this page was read.</param>
 /// <param name="Next">The sequence to pass as <c>since</c> for the next page.</param>
 public sealed record DropPage(
+    DateTimeOffset Now,
     long Total,
     long Overflowed,
     int Capacity,
@@ -53,7 +54,7 @@ public sealed record DropPage(
     IReadOnlyList<DroppedNotification> Drops);
 
 /// <summary>A bounded ring of <see cref="DroppedNotification"/> with gap-free sequence numbers; the oldest go first, counted.</summary>
-public sealed class DropLog(int capacity)
+public sealed class DropLog(int capacity, TimeProvider time)
 {
     private readonly DroppedNotification[] _ring = new DroppedNotification[capacity];
     private readonly Dictionary<string, long> _byReason = new(StringComparer.Ordinal);
@@ -126,6 +127,7 @@ public sealed class DropLog(int capacity)
         }
 
         return new DropPage(
+            time.GetUtcNow(),
             _total,
             Math.Max(0, _total - _ring.Length),
             _ring.Length,

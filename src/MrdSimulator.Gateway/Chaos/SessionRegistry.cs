@@ -88,8 +88,11 @@ public enum CloseHow
     Reset,
 }
 
-/// <summary>Reports one Update a cut cost a session: never written (<paramref name="written"/> false) or written just before a reset.</summary>
-public delegate void LostUpdate(string transport, string userId, Notification notification, bool written);
+/// <summary>
+/// Reports one Update a cut cost a session: never written (<paramref name="writtenTicks"/> null), or written
+/// just before a reset at that <see cref="System.Diagnostics.Stopwatch"/> timestamp.
+/// </summary>
+public delegate void LostUpdate(string transport, string userId, Notification notification, long? writtenTicks);
 
 /// <summary>How a fault closes sessions, and where each closed session reports the Updates the cut cost it.</summary>
 public sealed record SessionCut(CloseHow How, LostUpdate? Lost = null);

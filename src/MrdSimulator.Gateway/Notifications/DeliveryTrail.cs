@@ -29,11 +29,11 @@ public sealed class DeliveryTrail
         }
     }
 
-    /// <summary>The Updates written within <see cref="Window"/>, oldest first.</summary>
-    public IReadOnlyList<Notification> Recent()
+    /// <summary>The Updates written within <see cref="Window"/> and when (<see cref="Stopwatch"/> ticks), oldest first.</summary>
+    public IReadOnlyList<(Notification Notification, long WrittenTicks)> Recent()
     {
         var now = Stopwatch.GetTimestamp();
-        var result = new List<Notification>();
+        var result = new List<(Notification, long)>();
         lock (_items)
         {
             for (var i = 0; i < Capacity; i++)
@@ -41,7 +41,7 @@ public sealed class DeliveryTrail
                 var at = (_next + i) % Capacity;
                 if (_items[at] is { } item && Stopwatch.GetElapsedTime(_ticks[at], now) <= Window)
                 {
-                    result.Add(item);
+                    result.Add((item, _ticks[at]));
                 }
             }
         }

@@ -96,12 +96,12 @@ public static class NotificationStreamApi
                 // written just before the abort may not have left the server.
                 while (inbox.Reader.TryRead(out var queued))
                 {
-                    lost("sse", userId, queued, false);
+                    lost("sse", userId, queued, null);
                 }
 
-                foreach (var written in trail.Recent())
+                foreach (var (written, at) in trail.Recent())
                 {
-                    lost("sse", userId, written, true);
+                    lost("sse", userId, written, at);
                 }
             }
         }

@@ -179,9 +179,9 @@ public sealed class XmppServer : IHostedService, IDisposable
 
     /// <summary>
     /// Chaos: closes the sessions whose user (null before authentication) matches; returns how many.
-    /// <paramref name="lost"/> hears of the Updates each cut costs (user, Update, written before a reset).
+    /// <paramref name="lost"/> hears of the Updates each cut costs (user, Update, when it was written before a reset).
     /// </summary>
-    public int CloseSessions(Func<string?, bool> matchUser, bool reset, Action<string?, Notification, bool>? lost = null)
+    public int CloseSessions(Func<string?, bool> matchUser, bool reset, Action<string?, Notification, long?>? lost = null)
     {
         var closed = 0;
         foreach (var session in _sessions.Values)

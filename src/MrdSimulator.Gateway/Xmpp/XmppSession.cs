@@ -46,9 +46,9 @@ internal sealed partial class XmppSession : INotificationSink
     private readonly Dictionary<NodeKind, IDisposable> _subscriptions = [];
     private SaslAuthenticator.ScramExchange? _scram;
     private string[]? _abortItems;
-    private Action<Notification, bool>? _lost;
+    private Action<Notification, long?>? _lost;
     private Notifications.DeliveryTrail? _trail;
-    private IReadOnlyList<Notification> _inFlightAtCut = [];
+    private IReadOnlyList<(Notification Notification, long WrittenTicks)> _inFlightAtCut = [];
     private int _closing;
     private int _detached;
     private int _authFailures;
@@ -141,7 +141,7 @@ internal sealed partial class XmppSession : INotificationSink
         if (Closing)
         {
             // Cut by a fault: the hub still holds this session until the transport lets go.
-            Volatile.Read(ref _lost)?.Invoke(notification, false);
+            Volatile.Read(ref _lost)?.Invoke(notification, null);
             return false;
         }
 
@@ -249,9 +249,9 @@ internal sealed partial class XmppSession : INotificationSink
     /// <summary>
     /// Chaos cut: a reset (no stream error, no closing tag, TCP RST) or an orderly close with
     /// <c>system-shutdown</c>. <paramref name="lost"/> hears of every Update the cut costs: still queued or
-    /// arriving while the session closes (false), or written just before a reset (true).
+    /// arriving while the session closes (null), or written just before a reset (when: a Stopwatch timestamp).
     /// </summary>
-    public void Cut(bool reset, Action<Notification, bool>? lost)
+    public void Cut(bool reset, Action<Notification, long?>? lost)
     {
         if (lost is not null)
         {
@@ -361,15 +361,15 @@ internal sealed partial class XmppSession : INotificationSink
         {
             if (item is Notification queued)
             {
-                lost(queued, false);
+                lost(queued, null);
             }
         }
 
         if (ResetRequested)
         {
-            foreach (var written in _inFlightAtCut.Union(_trail?.Recent() ?? []))
+            foreach (var (written, at) in _inFlightAtCut.Union(_trail?.Recent() ?? []))
             {
-                lost(written, true);
+                lost(written, at);
             }
         }
     }
