@@ -40,6 +40,7 @@ public static class HtmlReport
         var steps = r.Steps.Where(s => s.Count > 0).ToList();
         var timed = steps.OrderByDescending(s => s.Count).Take(Palette.Length).ToList();
 
+        ChaosSection(sb, r);
         sb.Append("<h2>Charts</h2><div class=\"charts\">");
         sb.Append(LineChart(
             "throughput (requests/s per interval)",
@@ -125,37 +126,7 @@ public static class HtmlReport
         sb.Append("</tr></tbody></table>");
         if (n.Attributed)
         {
-            sb.Append("<p>Matched by requestId against the simulator's records of the notifications its faults cost (<code>/admin/chaos/drops</code>). ")
-                .Append("A contradicting notification is explained when a notification of the same pair that a fault cost went missing just before it. ")
-                .Append("<code>lost_notifications</code> and <code>contradicting_notifications</code> count the unexplained ones.</p>");
-            sb.Append("<table id=\"attribution\"><thead><tr><th class=\"l\"></th><th>total</th><th>explained by a fault</th><th>unexplained</th><th class=\"l\">explained, by fault kind</th></tr></thead><tbody>");
-            AttributionRow(sb, "lost", n.LostTotal, n.LostExplained, n.Lost, n.LostExplainedByFault);
-            AttributionRow(sb, "contradicting", n.ContradictingTotal, n.ContradictingExplained, n.Contradicting, n.ContradictingExplainedByFault);
-            sb.Append("</tbody></table>");
-        }
-
-        if (r.FaultWindows.Count > 0)
-        {
-            sb.Append("<h2>Fault windows</h2><p>What the load saw while each fault was active: requests and notification outcomes recorded in the ")
-                .Append("report intervals inside the window, the notifications the simulator recorded as costed by the fault, and the lost and ")
-                .Append("contradicting notifications this fault explains.</p>");
-            sb.Append("<table id=\"fault-windows\"><thead><tr><th class=\"l\">fault</th><th class=\"l\">kind</th><th class=\"l\">scope</th><th class=\"l\">window</th>")
-                .Append("<th>injected</th><th>requests</th><th>failed</th><th>notified ok</th><th>notified failed</th><th>Updates it cost (simulator)</th>")
-                .Append("<th>lost explained</th><th>contradicting explained</th><th>unexplained lost sent during</th></tr></thead><tbody>");
-            foreach (var f in r.FaultWindows)
-            {
-                sb.Append("<tr><td class=\"l\">").Append(E(f.Id)).Append("</td><td class=\"l\">").Append(E(f.Kind)).Append("</td><td class=\"l\">").Append(E(f.Scope))
-                    .Append("</td><td class=\"l\">").Append(E(Window(f))).Append("</td>");
-                var l = f.Load;
-                foreach (var v in new long?[] { f.Injected, l?.Requests, l?.FailedRequests, l?.NotificationsOk, l?.NotificationsFailed, f.Undelivered, l?.LostExplained, l?.ContradictingExplained, l?.LostUnexplainedSentDuring })
-                {
-                    Cell(sb, v?.ToString(CultureInfo.InvariantCulture) ?? "–");
-                }
-
-                sb.Append("</tr>");
-            }
-
-            sb.Append("</tbody></table>");
+            sb.Append("<p>Lost and contradicting: the notifications no fault explains (see Chaos above).</p>");
         }
 
         if (r.Thresholds.Count > 0)
@@ -200,6 +171,52 @@ public static class HtmlReport
 
         sb.Append("<div id=\"tip\"></div><script>").Append(Script).Append("</script></body></html>");
         return sb.ToString();
+    }
+
+    /// <summary>The fault windows of a chaos run and what the load saw in them, and the lost / contradicting split.</summary>
+    private static void ChaosSection(StringBuilder sb, RunResult r)
+    {
+        var n = r.Notifications;
+        if (!n.Attributed && r.FaultWindows.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append("<h2>Chaos: fault windows and what the load saw</h2>");
+        if (n.Attributed)
+        {
+            sb.Append("<p>Matched by requestId against the simulator's records of the notifications its faults cost (<code>/admin/chaos/drops</code>). ")
+                .Append("A contradicting notification is explained when a notification of the same pair that a fault cost went missing just before it. ")
+                .Append("<code>lost_notifications</code> and <code>contradicting_notifications</code> count the unexplained ones.</p>");
+            sb.Append("<table id=\"attribution\"><thead><tr><th class=\"l\"></th><th>total</th><th>explained by a fault</th><th>unexplained</th><th class=\"l\">explained, by fault kind</th></tr></thead><tbody>");
+            AttributionRow(sb, "lost", n.LostTotal, n.LostExplained, n.Lost, n.LostExplainedByFault);
+            AttributionRow(sb, "contradicting", n.ContradictingTotal, n.ContradictingExplained, n.Contradicting, n.ContradictingExplainedByFault);
+            sb.Append("</tbody></table>");
+        }
+
+        if (r.FaultWindows.Count > 0)
+        {
+            sb.Append("<p>What the load saw while each fault was active: requests and notification outcomes recorded in the ")
+                .Append("report intervals inside the window, the notifications the simulator recorded as costed by the fault, and the lost and ")
+                .Append("contradicting notifications this fault explains.</p>");
+            sb.Append("<table id=\"fault-windows\"><thead><tr><th class=\"l\">fault</th><th class=\"l\">kind</th><th class=\"l\">scope</th><th class=\"l\">window</th>")
+                .Append("<th>injected</th><th>requests</th><th>failed</th><th>notified ok</th><th>notified failed</th><th>Updates it cost (simulator)</th>")
+                .Append("<th>lost explained</th><th>contradicting explained</th><th>unexplained lost sent during</th></tr></thead><tbody>");
+            foreach (var f in r.FaultWindows)
+            {
+                sb.Append("<tr><td class=\"l\">").Append(E(f.Id)).Append("</td><td class=\"l\">").Append(E(f.Kind)).Append("</td><td class=\"l\">").Append(E(f.Scope))
+                    .Append("</td><td class=\"l\">").Append(E(Window(f))).Append("</td>");
+                var l = f.Load;
+                foreach (var v in new long?[] { f.Injected, l?.Requests, l?.FailedRequests, l?.NotificationsOk, l?.NotificationsFailed, f.Undelivered, l?.LostExplained, l?.ContradictingExplained, l?.LostUnexplainedSentDuring })
+                {
+                    Cell(sb, v?.ToString(CultureInfo.InvariantCulture) ?? "–");
+                }
+
+                sb.Append("</tr>");
+            }
+
+            sb.Append("</tbody></table>");
+        }
     }
 
     private const string Script = """

@@ -43,6 +43,9 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
     // Nodes whose user's sessions a fault cut (or refused) and that have had no subscriber since.
     private readonly ConcurrentDictionary<NodeKey, Fault> _cutNodes = new();
+
+    // Set once a node is marked: keeps the hub's hot path (publishes nobody hears) lock-free without chaos.
+    private volatile bool _anyCut;
     private readonly long[] _injectedByKind = new long[Enum.GetValues<FaultKind>().Length];
     private readonly object _censusGate = new();
     private readonly Dictionary<string, int> _signedInMrds = new(StringComparer.Ordinal);
@@ -185,6 +188,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             {
                 _plan = null;
                 _cutNodes.Clear();
+                _anyCut = false;
             }
         }
 
@@ -224,6 +228,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             _plan = null;
             targets = [.. _faults.Where(f => f.Source == "plan")];
             _cutNodes.Clear();
+            _anyCut = false;
         }
 
         foreach (var fault in targets)
@@ -859,11 +864,12 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             if (!onlyUnsubscribed || _silo.Hub.SubscriberCount(node) == 0)
             {
                 _cutNodes[node] = fault;
+                _anyCut = true;
             }
         }
     }
 
-    bool INotificationLossObserver.Watches(NodeKey node) => !_cutNodes.IsEmpty && _cutNodes.ContainsKey(node);
+    bool INotificationLossObserver.Watches(NodeKey node) => _anyCut && _cutNodes.ContainsKey(node);
 
     void INotificationLossObserver.PublishedToNobody(Notification notification)
     {
@@ -875,7 +881,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
     void INotificationLossObserver.Subscribed(NodeKey node)
     {
-        if (!_cutNodes.IsEmpty)
+        if (_anyCut)
         {
             _cutNodes.TryRemove(node, out _);
         }
