@@ -20,7 +20,7 @@ public static class HtmlReport
             .Append(E(r.TestName)).Append("</title><style>")
             .Append("body{font-family:system-ui,sans-serif;margin:24px;color:#222}h1{font-size:22px}h2{font-size:18px;margin-top:28px}")
             .Append("table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}")
-            .Append("th{background:#f3f3f3}td.l,th.l{text-align:left}.pass{color:#2a7d2a;font-weight:600}.fail{color:#c0392b;font-weight:600}")
+            .Append("th{background:#f3f3f3}td.l,th.l{text-align:left}td.nw{white-space:nowrap}.pass{color:#2a7d2a;font-weight:600}.fail{color:#c0392b;font-weight:600}")
             .Append(".charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #ddd;padding:6px;background:#fff}")
             .Append(".chart h3{font-size:14px;margin:2px 4px}#tip{position:fixed;pointer-events:none;background:#333;color:#fff;padding:3px 6px;font-size:12px;border-radius:3px;display:none}")
             .Append("</style></head><body>");
@@ -205,7 +205,7 @@ public static class HtmlReport
             foreach (var f in r.FaultWindows)
             {
                 sb.Append("<tr><td class=\"l\">").Append(E(f.Id)).Append("</td><td class=\"l\">").Append(E(f.Kind)).Append("</td><td class=\"l\">").Append(E(f.Scope))
-                    .Append("</td><td class=\"l\">").Append(E(Window(f))).Append("</td>");
+                    .Append("</td><td class=\"l nw\">").Append(E(Window(f))).Append("</td>");
                 var l = f.Load;
                 foreach (var v in new long?[] { f.Injected, l?.Requests, l?.FailedRequests, l?.NotificationsOk, l?.NotificationsFailed, f.Undelivered, l?.LostExplained, l?.ContradictingExplained, l?.LostUnexplainedSentDuring })
                 {

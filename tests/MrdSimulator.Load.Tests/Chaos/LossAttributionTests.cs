@@ -106,10 +106,7 @@ public sealed class LossAttributionTests : IAsyncLifetime
     [Fact]
     public async Task AContradictionAfterAFailoverUpdateTheDriverNeverSawIsExplainedByTheFaultThatCostIt()
     {
-        var pair = _c.Pair("1000", 5000);
-        var ready = Send("t-1", pair, MediaAction.Ready);
-        Deliver(Media("t-1", "READY"));
-        await ready.Task;
+        var pair = await ReadyPairAsync();
         await Task.Delay(20);
 
         // The failover moved the agent to WORK_NOT_READY; its Update was written just before the reset and never read.
@@ -127,10 +124,7 @@ public sealed class LossAttributionTests : IAsyncLifetime
     [Fact]
     public async Task AfterAFailoverUpdateTheDriverSawNotLoggedInAndSignInAreNotContradicting()
     {
-        var pair = _c.Pair("1000", 5000);
-        var ready = Send("t-1", pair, MediaAction.Ready);
-        Deliver(Media("t-1", "READY"));
-        await ready.Task;
+        var pair = await ReadyPairAsync();
         Deliver(Media(null, "WORK_NOT_READY")); // the failover Update (no requestId)
 
         var notReady = Send("t-2", pair, MediaAction.NotReady);
@@ -170,6 +164,16 @@ public sealed class LossAttributionTests : IAsyncLifetime
         var records = _records.Where(r => r.Sequence > since).ToList();
         var batch = new DropBatch(records, _records.Count, Interlocked.Exchange(ref _missed, 0), now, now, now);
         return Task.FromResult(batch);
+    }
+
+    /// <summary>Agent 1000 on MRD 5000, seen READY by the driver (request t-1).</summary>
+    private async Task<PairState> ReadyPairAsync()
+    {
+        var pair = _c.Pair("1000", 5000);
+        var ready = Send("t-1", pair, MediaAction.Ready);
+        Deliver(Media("t-1", "READY"));
+        await ready.Task;
+        return pair;
     }
 
     private void Record(string requestId, string kind, string faultId, string reason = "fault") =>
