@@ -74,4 +74,28 @@ public sealed class ThresholdTests
         Assert.False(results[5].Passed);
         Assert.Contains("no step or scenario named 'missing'", results[5].Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LostNotificationsCountsOnlyTheUnexplainedWhileTotalAndExplainedHaveTheirOwnMetrics()
+    {
+        var attributed = LoadEngine.EmptyNotifications with
+        {
+            Lost = 0,
+            LostTotal = 12,
+            LostExplained = 12,
+            Contradicting = 1,
+            ContradictingTotal = 4,
+            ContradictingExplained = 3,
+            Attributed = true,
+        };
+        var results = ThresholdEvaluator.Evaluate(
+            new[] { "lost_notifications = 0", "lost_notifications_total < 10", "lost_notifications_explained >= 12", "contradicting_notifications = 0", "contradicting_notifications_total = 4", "contradicting_notifications_explained = 3" }
+                .Select(ThresholdParser.Parse).ToList(),
+            [],
+            attributed,
+            TimeSpan.FromSeconds(1));
+
+        Assert.Equal([true, false, true, false, true, true], results.Select(r => r.Passed));
+        Assert.Equal("12", results[1].Actual);
+    }
 }

@@ -5,11 +5,48 @@ using System.Text.Json;
 namespace MrdSimulator.Load.Chaos;
 
 /// <summary>A fault window of the simulator's chaos plan, in seconds from the start of the load run.</summary>
-public sealed record FaultWindow(string Id, string Kind, string Scope, double StartSeconds, double? EndSeconds, long Injected);
+public sealed record FaultWindow(string Id, string Kind, string Scope, double StartSeconds, double? EndSeconds, long Injected)
+{
+    /// <summary>Updates the simulator recorded as costed by this fault (dropped, or lost with the sessions it cut).</summary>
+    public long Undelivered { get; init; }
+
+    /// <summary>What the load saw during the window (null when the run had no correlation).</summary>
+    public FaultWindowLoad? Load { get; init; }
+}
+
+/// <summary>
+/// What the load saw during one fault window: requests sent and failed (from the per-second intervals that
+/// fall in the window), and the lost and contradicting notifications explained by this fault (by requestId),
+/// plus the unexplained lost ones whose request was sent during it.
+/// </summary>
+public sealed record FaultWindowLoad(
+    long Requests,
+    long FailedRequests,
+    long NotificationsOk,
+    long NotificationsFailed,
+    long LostExplained,
+    long ContradictingExplained,
+    long LostUnexplainedSentDuring);
+
+/// <summary>One record of <c>GET /admin/chaos/drops</c>: an Update a fault cost (docs/chaos.md).</summary>
+public sealed record DropRecord(
+    long Sequence,
+    DateTimeOffset At,
+    string Reason,
+    string FaultId,
+    string FaultKind,
+    string UserId,
+    string? RequestId,
+    string? Source,
+    string? State);
+
+/// <summary>The records after a cursor, and what the simulator's clock said (to map <c>at</c> to the driver's).</summary>
+public sealed record DropBatch(IReadOnlyList<DropRecord> Records, long Next, long Missed, DateTimeOffset ServerNow, DateTimeOffset SentAt, DateTimeOffset ReceivedAt);
 
 /// <summary>
 /// Runs a chaos plan alongside a scenario: <c>POST /admin/chaos/plan</c> before the load starts and
-/// <c>GET /admin/chaos/timeline</c> after it, so the report can shade the fault windows (docs/chaos.md).
+/// <c>GET /admin/chaos/timeline</c> after it, so the report can shade the fault windows; reads
+/// <c>GET /admin/chaos/drops</c> so that lost notifications can be told from faults (docs/chaos.md).
 /// </summary>
 public sealed class ChaosClient(string baseUrl, string adminToken) : IDisposable
 {
@@ -57,7 +94,10 @@ public sealed class ChaosClient(string baseUrl, string adminToken) : IDisposable
             double? end = w.GetProperty("endOffsetSeconds").ValueKind == JsonValueKind.Number ? w.GetProperty("endOffsetSeconds").GetDouble() + shift : null;
             windows.Add(new FaultWindow(
                 w.GetProperty("id").GetString()!, w.GetProperty("kind").GetString()!, w.GetProperty("scope").GetString()!,
-                Math.Max(0, w.GetProperty("startOffsetSeconds").GetDouble() + shift), end, w.GetProperty("injected").GetInt64()));
+                Math.Max(0, w.GetProperty("startOffsetSeconds").GetDouble() + shift), end, w.GetProperty("injected").GetInt64())
+            {
+                Undelivered = w.TryGetProperty("undelivered", out var u) && u.ValueKind == JsonValueKind.Number ? u.GetInt64() : 0,
+            });
         }
 
         if (stop)
@@ -70,7 +110,73 @@ public sealed class ChaosClient(string baseUrl, string adminToken) : IDisposable
         return windows;
     }
 
+    /// <summary>
+    /// The simulator's records of Updates its faults cost, after sequence <paramref name="since"/> (all pages),
+    /// limited to this run's requestIds (<paramref name="requestIdPrefix"/>) and Updates no request caused.
+    /// </summary>
+    public async Task<DropBatch> DropsAsync(long since, string? requestIdPrefix, CancellationToken cancellationToken)
+    {
+        const int Limit = 10_000;
+        var records = new List<DropRecord>();
+        var missed = 0L;
+        var sentAt = DateTimeOffset.UtcNow;
+        DateTimeOffset serverNow;
+        DateTimeOffset receivedAt;
+        while (true)
+        {
+            var query = $"/admin/chaos/drops?since={since}&limit={Limit}" + (requestIdPrefix is null ? "" : "&requestIdPrefix=" + Uri.EscapeDataString(requestIdPrefix));
+            using var request = new HttpRequestMessage(HttpMethod.Get, query);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+            var pageSent = DateTimeOffset.UtcNow;
+            using var response = await _http.SendAsync(request, cancellationToken);
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            receivedAt = DateTimeOffset.UtcNow;
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"GET /admin/chaos/drops answered {(int)response.StatusCode}: {TryError(body) ?? body}", null, response.StatusCode);
+            }
+
+            var page = JsonSerializer.Deserialize<DropsPage>(body, Web) ?? throw new JsonException("empty drops page");
+            if (records.Count == 0)
+            {
+                sentAt = pageSent;
+            }
+
+            serverNow = page.Now;
+            missed += page.Missed;
+            records.AddRange(page.Drops);
+            if (page.Next <= since || page.Next >= page.Total)
+            {
+                since = Math.Max(since, page.Next);
+                break;
+            }
+
+            since = page.Next;
+        }
+
+        return new DropBatch(records, since, missed, serverNow, sentAt, receivedAt);
+    }
+
+    /// <summary>The sequence of the newest drop record (a run reads only what comes after it).</summary>
+    public async Task<long> DropsPositionAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/chaos/drops?limit=1");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"GET /admin/chaos/drops answered {(int)response.StatusCode}: {TryError(body) ?? body}", null, response.StatusCode);
+        }
+
+        return (JsonSerializer.Deserialize<DropsPage>(body, Web) ?? throw new JsonException("empty drops page")).Next;
+    }
+
     public void Dispose() => _http.Dispose();
+
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    private sealed record DropsPage(DateTimeOffset Now, long Total, long Missed, long Next, IReadOnlyList<DropRecord> Drops);
 
     private static string? TryError(string body)
     {

@@ -127,6 +127,12 @@ public static class Summary
         if (n.Expected + n.Received + n.Unmatched > 0)
         {
             output.WriteLine($"notifications: expected {n.Expected} received {n.Received} lost {n.Lost} duplicated {n.Duplicated} out-of-order {n.OutOfOrder} contradicting {n.Contradicting} unexpected {n.Unexpected} late {n.Late} silent-as-expected {n.ExpectedSilent} unmatched {n.Unmatched}");
+            if (n.Attributed)
+            {
+                output.WriteLine(
+                    $"explained by faults: lost {n.LostExplained} of {n.LostTotal} ({Reports.HtmlReport.ByKind(n.LostExplainedByFault)}), " +
+                    $"contradicting {n.ContradictingExplained} of {n.ContradictingTotal} ({Reports.HtmlReport.ByKind(n.ContradictingExplainedByFault)}); unexplained: lost {n.Lost}, contradicting {n.Contradicting}");
+            }
         }
 
         if (r.Tasks is { } tasks)

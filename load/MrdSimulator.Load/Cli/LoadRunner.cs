@@ -33,8 +33,12 @@ public static class LoadRunner
         }
 
         RunResult result;
-        using var chaos = spec.ChaosPlanFile is not null ? new Chaos.ChaosClient(spec.BaseUrl, spec.AdminToken!) : null;
-        if (chaos is not null)
+        // With the admin token the simulator's records of what its faults cost explain lost notifications.
+        using var chaos = spec.ChaosPlanFile is not null || !string.IsNullOrEmpty(spec.AdminToken) ? new Chaos.ChaosClient(spec.BaseUrl, spec.AdminToken!) : null;
+        await using var attribution = chaos is not null && built.Target is { Correlating: true } target
+            ? await Chaos.AttributionSetup.StartAsync(chaos, target, error, cancellationToken)
+            : null;
+        if (chaos is not null && spec.ChaosPlanFile is not null)
         {
             try
             {
@@ -61,11 +65,17 @@ public static class LoadRunner
             }
         }
 
-        if (chaos is not null)
+        if (attribution?.Warnings is { Count: > 0 } attributionWarnings)
+        {
+            result = result with { Warnings = [.. result.Warnings, .. attributionWarnings] };
+        }
+
+        if (chaos is not null && spec.ChaosPlanFile is not null)
         {
             try
             {
-                result = result with { FaultWindows = await chaos.TimelineAsync(result.StartedAt, stop: true, CancellationToken.None) };
+                var windows = await chaos.TimelineAsync(result.StartedAt, stop: true, CancellationToken.None);
+                result = result with { FaultWindows = Chaos.FaultWindowLoads.Attach(windows, result, attribution) };
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or System.Text.Json.JsonException or TaskCanceledException)
             {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using MrdSimulator.Load.Chaos;
 using MrdSimulator.Load.Engine;
 using MrdSimulator.Load.Finesse.Tasks;
 using MrdSimulator.Load.Stats;
@@ -52,6 +53,9 @@ public sealed class PairState(string source)
 
     internal long MaxSentOfDelivered;
     internal long LastReadyTicks;
+
+    /// <summary>When the pair's last notification was read (0: none yet).</summary>
+    internal long LastReceivedTicks;
 }
 
 /// <summary>A request waiting for its notification.</summary>
@@ -122,6 +126,9 @@ public sealed class PendingRequest
 /// missing after a timeout (lost), delivered twice (duplicated), delivered after a later-sent request on the
 /// same pair although its 202 came before that request was sent (out of order), or inconsistent with the
 /// Media state machine (contradicting). READY while READY is silent in Finesse and is expected, not lost.
+/// With an <see cref="Attribution"/> (a chaos run), lost and contradicting notifications are matched against
+/// the simulator's records of what its faults cost; the summary's Lost and Contradicting then count only the
+/// unexplained ones.
 /// </summary>
 public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
 {
@@ -152,17 +159,40 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
     /// <summary>Gets every Dialog Update (the task ledger); null when no task scenario runs.</summary>
     public IDialogListener? DialogListener { get; set; }
 
-    public NotificationSummary Notifications => new(
-        Interlocked.Read(ref _expected),
-        Interlocked.Read(ref _received),
-        Interlocked.Read(ref _lost),
-        Interlocked.Read(ref _duplicated),
-        Interlocked.Read(ref _outOfOrder),
-        Interlocked.Read(ref _contradicting),
-        Interlocked.Read(ref _unexpected),
-        Interlocked.Read(ref _unmatched),
-        Interlocked.Read(ref _silent),
-        Interlocked.Read(ref _late));
+    /// <summary>Set before the run (when the simulator's admin token is known): explains losses by faults.</summary>
+    public LossAttribution? Attribution { get; set; }
+
+    public NotificationSummary Notifications
+    {
+        get
+        {
+            var lost = Interlocked.Read(ref _lost);
+            var contradicting = Interlocked.Read(ref _contradicting);
+            var a = Attribution?.Counts;
+            return new NotificationSummary(
+                Interlocked.Read(ref _expected),
+                Interlocked.Read(ref _received),
+                a?.LostUnexplained ?? lost,
+                Interlocked.Read(ref _duplicated),
+                Interlocked.Read(ref _outOfOrder),
+                a?.ContradictingUnexplained ?? contradicting,
+                Interlocked.Read(ref _unexpected),
+                Interlocked.Read(ref _unmatched),
+                Interlocked.Read(ref _silent),
+                Interlocked.Read(ref _late))
+            {
+                Attributed = a is not null,
+                LostTotal = lost,
+                LostExplained = a?.LostExplained ?? 0,
+                LostPending = a?.LostPending ?? 0,
+                LostExplainedByFault = a?.LostByFaultKind ?? new Dictionary<string, long>(),
+                ContradictingTotal = contradicting,
+                ContradictingExplained = a?.ContradictingExplained ?? 0,
+                ContradictingPending = a?.ContradictingPending ?? 0,
+                ContradictingExplainedByFault = a?.ContradictingByFaultKind ?? new Dictionary<string, long>(),
+            };
+        }
+    }
 
     public PairState Pair(string agentId, int mrdId) => Pair(AgentMedia.SourceOf(agentId, mrdId));
 
@@ -301,6 +331,7 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
             lock (pair.Gate)
             {
                 pair.ObservedState = update.State;
+                pair.LastReceivedTicks = receivedTicks;
                 if (update.State == MediaStates.Ready)
                 {
                     pair.LastReadyTicks = receivedTicks;
@@ -314,9 +345,13 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         var pair = p.Pair;
         bool consistent;
         bool outOfOrder;
+        string? observed;
+        long previousReceived;
         lock (pair.Gate)
         {
-            var observed = pair.ObservedState;
+            observed = pair.ObservedState;
+            previousReceived = pair.LastReceivedTicks;
+            pair.LastReceivedTicks = receivedTicks;
             consistent = p.DialogAction is null ? IsConsistent(p, update, observed) : IsDialogConsistent(p, update, observed);
             if (!consistent && !p.Silent)
             {
@@ -370,20 +405,16 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         OutcomeKind kind;
         int status;
         bool ok;
-        if (!consistent)
+        if (!consistent || (!update.IsError && p.Expectation == Expectation.Error))
         {
             Interlocked.Increment(ref _contradicting);
+            Attribution?.OnContradicting(pair.Source, p.SentTicks, receivedTicks, previousReceived, observed);
             (kind, status, ok) = (OutcomeKind.Contradicting, StatusCodes.NotificationContradicting, false);
         }
         else if (update.IsError)
         {
             ok = p.Expectation != Expectation.Success || (p.DialogAction is not null && update.ErrorMessage == DialogWire.InterruptRefusal);
             (kind, status) = (OutcomeKind.AsyncError, ok ? StatusCodes.ExpectedAsyncError : StatusCodes.AsyncError);
-        }
-        else if (p.Expectation == Expectation.Error)
-        {
-            Interlocked.Increment(ref _contradicting);
-            (kind, status, ok) = (OutcomeKind.Contradicting, StatusCodes.NotificationContradicting, false);
         }
         else
         {
@@ -399,7 +430,8 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
     /// <summary>Is the notification possible given what was asked and the pair's observed state?</summary>
     internal static bool IsConsistent(PendingRequest p, FinesseUpdate update, string? observed)
     {
-        var signedOut = observed == MediaStates.Logout;
+        // After a failover the agent must sign in again (G125-181): its state is signed out for every request.
+        var signedOut = MediaStates.NeedsSignIn(observed);
         if (update.IsError)
         {
             return update.ErrorMessage switch
@@ -507,6 +539,7 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
             }
 
             Interlocked.Increment(ref _lost);
+            Attribution?.OnLost(id, p.Pair.Source, p.SentTicks, now);
             p.Step?.Record(false, StatusCodes.NotificationLost, now - p.OriginTicks);
             _completed[id] = (OutcomeKind.Lost, now);
             p.Complete(new NotificationOutcome(OutcomeKind.Lost, false, StatusCodes.NotificationLost, now - p.OriginTicks, null));
@@ -535,6 +568,7 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         Interlocked.Exchange(ref _unmatched, 0);
         Interlocked.Exchange(ref _silent, 0);
         Interlocked.Exchange(ref _late, 0);
+        Attribution?.Reset();
     }
 
     /// <summary>Waits until every pending request has its notification or has timed out.</summary>
@@ -552,6 +586,13 @@ public sealed class Correlator : INotificationSink, IRunHooks, IDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+
+        if (Attribution is { } attribution)
+        {
+            // Before the thresholds are evaluated: lost_notifications counts what no fault explains.
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await attribution.FinishAsync(limit.Token);
         }
     }
 

@@ -19,6 +19,13 @@ public static class MediaStates
     public const string NotReady = "NOT_READY";
     public const string Ready = "READY";
 
+    /// <summary>The failover state (G125-181); finesse.js spells it WORK.</summary>
+    public const string WorkNotReady = "WORK_NOT_READY";
+    public const string Work = "WORK";
+
+    /// <summary>Signed out, or failed over: either way only a sign-in is accepted.</summary>
+    public static bool NeedsSignIn(string? state) => state is Logout or WorkNotReady or Work;
+
     public const string NotLoggedIn = "E_ARM_STAT_AGENT_NOT_LOGGED_IN";
     public const string AlreadyLoggedIn = "E_ARM_STAT_AGENT_ALREADY_LOGGED_IN";
 }

@@ -20,7 +20,7 @@ public static class HtmlReport
             .Append(E(r.TestName)).Append("</title><style>")
             .Append("body{font-family:system-ui,sans-serif;margin:24px;color:#222}h1{font-size:22px}h2{font-size:18px;margin-top:28px}")
             .Append("table{border-collapse:collapse;font-size:13px;margin:8px 0}td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}")
-            .Append("th{background:#f3f3f3}td.l,th.l{text-align:left}.pass{color:#2a7d2a;font-weight:600}.fail{color:#c0392b;font-weight:600}")
+            .Append("th{background:#f3f3f3}td.l,th.l{text-align:left}td.nw{white-space:nowrap}.pass{color:#2a7d2a;font-weight:600}.fail{color:#c0392b;font-weight:600}")
             .Append(".charts{display:flex;flex-wrap:wrap;gap:16px}.chart{border:1px solid #ddd;padding:6px;background:#fff}")
             .Append(".chart h3{font-size:14px;margin:2px 4px}#tip{position:fixed;pointer-events:none;background:#333;color:#fff;padding:3px 6px;font-size:12px;border-radius:3px;display:none}")
             .Append("</style></head><body>");
@@ -40,6 +40,7 @@ public static class HtmlReport
         var steps = r.Steps.Where(s => s.Count > 0).ToList();
         var timed = steps.OrderByDescending(s => s.Count).Take(Palette.Length).ToList();
 
+        ChaosSection(sb, r);
         sb.Append("<h2>Charts</h2><div class=\"charts\">");
         sb.Append(LineChart(
             "throughput (requests/s per interval)",
@@ -113,13 +114,20 @@ public static class HtmlReport
         sb.Append("</tbody></table>");
 
         var n = r.Notifications;
-        sb.Append("<h2>Notifications</h2><table><thead><tr><th>expected</th><th>received</th><th>lost</th><th>duplicated</th><th>out of order</th><th>contradicting</th><th>unexpected</th><th>late</th><th>silent as expected</th><th>unmatched</th></tr></thead><tbody><tr>");
+        var unexplained = n.Attributed ? " (unexplained)" : "";
+        sb.Append("<h2>Notifications</h2><table id=\"notifications\"><thead><tr><th>expected</th><th>received</th><th>lost").Append(unexplained)
+            .Append("</th><th>duplicated</th><th>out of order</th><th>contradicting").Append(unexplained)
+            .Append("</th><th>unexpected</th><th>late</th><th>silent as expected</th><th>unmatched</th></tr></thead><tbody><tr>");
         foreach (var v in new[] { n.Expected, n.Received, n.Lost, n.Duplicated, n.OutOfOrder, n.Contradicting, n.Unexpected, n.Late, n.ExpectedSilent, n.Unmatched })
         {
             Cell(sb, v.ToString(CultureInfo.InvariantCulture));
         }
 
         sb.Append("</tr></tbody></table>");
+        if (n.Attributed)
+        {
+            sb.Append("<p>Lost and contradicting: the notifications no fault explains (see Chaos above).</p>");
+        }
 
         if (r.Tasks is { } tasks)
         {
@@ -183,6 +191,52 @@ public static class HtmlReport
         return sb.ToString();
     }
 
+    /// <summary>The fault windows of a chaos run and what the load saw in them, and the lost / contradicting split.</summary>
+    private static void ChaosSection(StringBuilder sb, RunResult r)
+    {
+        var n = r.Notifications;
+        if (!n.Attributed && r.FaultWindows.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append("<h2>Chaos: fault windows and what the load saw</h2>");
+        if (n.Attributed)
+        {
+            sb.Append("<p>Matched by requestId against the simulator's records of the notifications its faults cost (<code>/admin/chaos/drops</code>). ")
+                .Append("A contradicting notification is explained when a notification of the same pair that a fault cost went missing just before it. ")
+                .Append("<code>lost_notifications</code> and <code>contradicting_notifications</code> count the unexplained ones.</p>");
+            sb.Append("<table id=\"attribution\"><thead><tr><th class=\"l\"></th><th>total</th><th>explained by a fault</th><th>unexplained</th><th class=\"l\">explained, by fault kind</th></tr></thead><tbody>");
+            AttributionRow(sb, "lost", n.LostTotal, n.LostExplained, n.Lost, n.LostExplainedByFault);
+            AttributionRow(sb, "contradicting", n.ContradictingTotal, n.ContradictingExplained, n.Contradicting, n.ContradictingExplainedByFault);
+            sb.Append("</tbody></table>");
+        }
+
+        if (r.FaultWindows.Count > 0)
+        {
+            sb.Append("<p>What the load saw while each fault was active: requests and notification outcomes recorded in the ")
+                .Append("report intervals inside the window, the notifications the simulator recorded as costed by the fault, and the lost and ")
+                .Append("contradicting notifications this fault explains.</p>");
+            sb.Append("<table id=\"fault-windows\"><thead><tr><th class=\"l\">fault</th><th class=\"l\">kind</th><th class=\"l\">scope</th><th class=\"l\">window</th>")
+                .Append("<th>injected</th><th>requests</th><th>failed</th><th>notified ok</th><th>notified failed</th><th>Updates it cost (simulator)</th>")
+                .Append("<th>lost explained</th><th>contradicting explained</th><th>unexplained lost sent during</th></tr></thead><tbody>");
+            foreach (var f in r.FaultWindows)
+            {
+                sb.Append("<tr><td class=\"l\">").Append(E(f.Id)).Append("</td><td class=\"l\">").Append(E(f.Kind)).Append("</td><td class=\"l\">").Append(E(f.Scope))
+                    .Append("</td><td class=\"l nw\">").Append(E(Window(f))).Append("</td>");
+                var l = f.Load;
+                foreach (var v in new long?[] { f.Injected, l?.Requests, l?.FailedRequests, l?.NotificationsOk, l?.NotificationsFailed, f.Undelivered, l?.LostExplained, l?.ContradictingExplained, l?.LostUnexplainedSentDuring })
+                {
+                    Cell(sb, v?.ToString(CultureInfo.InvariantCulture) ?? "–");
+                }
+
+                sb.Append("</tr>");
+            }
+
+            sb.Append("</tbody></table>");
+        }
+    }
+
     private const string Script = """
         (function () {
           'use strict';
@@ -234,7 +288,7 @@ public static class HtmlReport
         {
             var x1 = X(Math.Min(f.StartSeconds, maxX));
             var x2 = X(Math.Min(f.EndSeconds ?? maxX, maxX));
-            sb.Append(CultureInfo.InvariantCulture, $"<rect class=\"fault\" x=\"{x1:0.#}\" y=\"{top}\" width=\"{Math.Max(1, x2 - x1):0.#}\" height=\"{h - top - bottom}\" fill=\"#d62728\" fill-opacity=\"0.10\" data-v=\"fault {E(f.Id)} {E(f.Kind)} ({E(f.Scope)}) {f.StartSeconds:0.#}s-{(f.EndSeconds is { } e ? e.ToString("0.#", CultureInfo.InvariantCulture) + "s" : "end")}: {f.Injected} injected\"><title>{E(f.Kind)}</title></rect>");
+            sb.Append(CultureInfo.InvariantCulture, $"<rect class=\"fault\" x=\"{x1:0.#}\" y=\"{top}\" width=\"{Math.Max(1, x2 - x1):0.#}\" height=\"{h - top - bottom}\" fill=\"#d62728\" fill-opacity=\"0.10\" data-v=\"fault {E(f.Id)} {E(f.Kind)} ({E(f.Scope)}) {f.StartSeconds:0.#}s-{(f.EndSeconds is { } e ? e.ToString("0.#", CultureInfo.InvariantCulture) + "s" : "end")}: {f.Injected} injected{(f.Load is { } load ? $", {load.LostExplained} lost and {load.ContradictingExplained} contradicting explained" : "")}\"><title>{E(f.Kind)}</title></rect>");
         }
 
         sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{h - bottom}\" x2=\"{w - right}\" y2=\"{h - bottom}\" stroke=\"#888\"/>");
@@ -326,6 +380,21 @@ public static class HtmlReport
         sb.Append("<tr><th class=\"l\">").Append(E(k)).Append("</th><td class=\"l\">").Append(E(v)).Append("</td></tr>");
 
     private static void Cell(StringBuilder sb, string v) => sb.Append("<td>").Append(v).Append("</td>");
+
+    private static void AttributionRow(StringBuilder sb, string what, long total, long explained, long unexplained, IReadOnlyDictionary<string, long> byKind)
+    {
+        sb.Append("<tr><th class=\"l\">").Append(what).Append("</th>");
+        Cell(sb, total.ToString(CultureInfo.InvariantCulture));
+        Cell(sb, explained.ToString(CultureInfo.InvariantCulture));
+        sb.Append("<td class=\"").Append(unexplained > 0 ? "fail" : "pass").Append("\">").Append(unexplained.ToString(CultureInfo.InvariantCulture)).Append("</td>");
+        sb.Append("<td class=\"l\">").Append(E(ByKind(byKind))).Append("</td></tr>");
+    }
+
+    internal static string ByKind(IReadOnlyDictionary<string, long> byKind) =>
+        byKind.Count == 0 ? "–" : string.Join(", ", byKind.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}"));
+
+    internal static string Window(Chaos.FaultWindow f) =>
+        f.StartSeconds.ToString("0.#", CultureInfo.InvariantCulture) + "–" + (f.EndSeconds is { } e ? e.ToString("0.#", CultureInfo.InvariantCulture) : "end") + " s";
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
 }

@@ -33,9 +33,51 @@ public static class ReportWriter
             var path = Path.Combine(folder, name);
             File.WriteAllText(path, content, new UTF8Encoding(false));
             written.Add(path);
+            if (format == "csv" && (result.Notifications.Attributed || result.FaultWindows.Count > 0))
+            {
+                // The step CSV keeps NBomber's columns; the notification split and the fault windows get their own file.
+                path = Path.Combine(folder, "report-notifications.csv");
+                File.WriteAllText(path, NotificationsCsv(result), new UTF8Encoding(false));
+                written.Add(path);
+            }
         }
 
         return written;
+    }
+
+    public static readonly string[] NotificationsCsvHeader =
+    [
+        "row", "fault_id", "fault_kind", "window_start_s", "window_end_s", "injected", "updates_cost_by_fault",
+        "requests", "failed", "lost_total", "lost_explained", "lost_unexplained", "contradicting_total", "contradicting_explained", "contradicting_unexplained",
+    ];
+
+    /// <summary>
+    /// The notification split: one <c>run</c> row (totals, explained, unexplained), one <c>fault-kind</c> row per
+    /// kind that explained something, one <c>fault-window</c> row per window (what the load saw during it).
+    /// </summary>
+    public static string NotificationsCsv(RunResult r)
+    {
+        var n = r.Notifications;
+        var sb = new StringBuilder();
+        sb.AppendLine(string.Join(',', NotificationsCsvHeader));
+        sb.AppendLine(string.Join(',', "run", "", "", "", "", "", "", "", "", N(n.LostTotal), N(n.LostExplained), N(n.Lost), N(n.ContradictingTotal), N(n.ContradictingExplained), N(n.Contradicting)));
+        foreach (var kind in n.LostExplainedByFault.Keys.Union(n.ContradictingExplainedByFault.Keys).Order(StringComparer.Ordinal))
+        {
+            var lost = n.LostExplainedByFault.GetValueOrDefault(kind);
+            var contradicting = n.ContradictingExplainedByFault.GetValueOrDefault(kind);
+            sb.AppendLine(string.Join(',', "fault-kind", "", Csv(kind), "", "", "", "", "", "", "", N(lost), "", "", N(contradicting), ""));
+        }
+
+        foreach (var f in r.FaultWindows)
+        {
+            var l = f.Load;
+            sb.AppendLine(string.Join(
+                ',', "fault-window", Csv(f.Id), Csv(f.Kind), D(f.StartSeconds), f.EndSeconds is { } e ? D(e) : "", N(f.Injected), N(f.Undelivered),
+                l is null ? "" : N(l.Requests), l is null ? "" : N(l.FailedRequests), "", l is null ? "" : N(l.LostExplained),
+                l is null ? "" : N(l.LostUnexplainedSentDuring), "", l is null ? "" : N(l.ContradictingExplained), ""));
+        }
+
+        return sb.ToString();
     }
 
     public static string Json(RunResult result) => JsonSerializer.Serialize(result, JsonOptions);
@@ -145,6 +187,31 @@ public static class MarkdownReport
             sb.AppendLine(TaskNote);
         }
 
+        if (n.Attributed)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Lost and contradicting above are the unexplained ones (the threshold metrics); matched by requestId against the simulator's records of what its faults cost:");
+            sb.AppendLine();
+            sb.AppendLine("| | total | explained by a fault | unexplained | explained, by fault kind |");
+            sb.AppendLine("|---|---:|---:|---:|---|");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| lost | {n.LostTotal} | {n.LostExplained} | {n.Lost} | {HtmlReport.ByKind(n.LostExplainedByFault)} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| contradicting | {n.ContradictingTotal} | {n.ContradictingExplained} | {n.Contradicting} | {HtmlReport.ByKind(n.ContradictingExplainedByFault)} |");
+        }
+
+        if (r.FaultWindows.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Fault windows");
+            sb.AppendLine();
+            sb.AppendLine("| fault | kind | scope | window | injected | requests | failed | notified ok | notified failed | Updates it cost (simulator) | lost explained | contradicting explained | unexplained lost sent during |");
+            sb.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (var f in r.FaultWindows)
+            {
+                var l = f.Load;
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {f.Id} | {f.Kind} | {f.Scope} | {HtmlReport.Window(f)} | {f.Injected} | {V(l?.Requests)} | {V(l?.FailedRequests)} | {V(l?.NotificationsOk)} | {V(l?.NotificationsFailed)} | {f.Undelivered} | {V(l?.LostExplained)} | {V(l?.ContradictingExplained)} | {V(l?.LostUnexplainedSentDuring)} |");
+            }
+        }
         if (r.Thresholds.Count > 0)
         {
             sb.AppendLine();
@@ -186,4 +253,6 @@ public static class MarkdownReport
 
         return sb.ToString();
     }
+
+    private static string V(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "–";
 }

@@ -89,7 +89,12 @@ public sealed record StepSummary(
     }
 }
 
-/// <summary>Correlation counters: how requests matched their notifications.</summary>
+/// <summary>
+/// Correlation counters: how requests matched their notifications. <see cref="Lost"/> and
+/// <see cref="Contradicting"/> count what no fault explains (the threshold metrics); when the simulator's drop
+/// records were consulted (<see cref="Attributed"/>), the totals and the explained parts are given as well.
+/// Without attribution the unexplained counts are the totals.
+/// </summary>
 public sealed record NotificationSummary(
     long Expected,
     long Received,
@@ -100,7 +105,34 @@ public sealed record NotificationSummary(
     long Unexpected,
     long Unmatched,
     long ExpectedSilent,
-    long Late);
+    long Late)
+{
+    /// <summary>True when the simulator's records of what its faults cost were matched against the losses.</summary>
+    public bool Attributed { get; init; }
+
+    /// <summary>Every notification counted lost, explained or not.</summary>
+    public long LostTotal { get; init; }
+
+    /// <summary>Lost notifications the simulator recorded as costed by a fault (by requestId).</summary>
+    public long LostExplained { get; init; }
+
+    /// <summary>Lost notifications whose attribution waits for the next read of the drop records (live only).</summary>
+    public long LostPending { get; init; }
+
+    /// <summary>Explained lost notifications per fault kind.</summary>
+    public IReadOnlyDictionary<string, long> LostExplainedByFault { get; init; } = EmptyCounts;
+
+    public long ContradictingTotal { get; init; }
+
+    /// <summary>Contradicting notifications that follow a notification a fault cost on the same pair (the state model went stale).</summary>
+    public long ContradictingExplained { get; init; }
+
+    public long ContradictingPending { get; init; }
+
+    public IReadOnlyDictionary<string, long> ContradictingExplainedByFault { get; init; } = EmptyCounts;
+
+    private static readonly IReadOnlyDictionary<string, long> EmptyCounts = new Dictionary<string, long>();
+}
 
 /// <summary>
 /// Task accounting of a run (task-feed / task-handling scenarios). Every task the feed submitted and CCP accepted

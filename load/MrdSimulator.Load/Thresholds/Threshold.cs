@@ -25,6 +25,9 @@ public enum ThresholdOperator
 ///            | contradicting_notifications | unexpected_notifications      (global only)
 ///            | lost_tasks | queued_tasks | discarded_tasks | unresolved_tasks | closed_tasks | submitted_tasks
 ///            | transferred_tasks                                              (global only; task scenarios)
+///            | lost_notifications_total | lost_notifications_explained
+///            | contradicting_notifications_total | contradicting_notifications_explained   (global only; lost and contradicting
+///              without _total count those no fault explains)
 /// op        := &lt; | &lt;= | &gt; | &gt;= | = | == | !=
 /// </code>
 /// Examples: <c>p99 &lt; 50ms</c>, <c>fail% &lt; 0.1</c>, <c>lost_notifications = 0</c>,
@@ -39,6 +42,8 @@ public sealed record Threshold(string Expression, string? Scope, string Metric, 
     {
         "lost_notifications", "duplicate_notifications", "out_of_order_notifications",
         "contradicting_notifications", "unexpected_notifications",
+        "lost_notifications_total", "lost_notifications_explained",
+        "contradicting_notifications_total", "contradicting_notifications_explained",
     };
 
     /// <summary>Task accounting counters (global; need a task-feed or task-handling scenario).</summary>
@@ -132,7 +137,8 @@ public static partial class ThresholdParser
         {
             throw new ThresholdSyntaxException(
                 $"unknown metric '{metric}' (latency: p50 p75 p95 p99 p99.9 min mean max stddev; counts: fail% ok% rps count ok fail timeouts; " +
-                "notifications: lost_notifications duplicate_notifications out_of_order_notifications contradicting_notifications unexpected_notifications; " +
+                "notifications: lost_notifications duplicate_notifications out_of_order_notifications contradicting_notifications unexpected_notifications " +
+                "lost_notifications_total lost_notifications_explained contradicting_notifications_total contradicting_notifications_explained; " +
                 "tasks: lost_tasks queued_tasks discarded_tasks unresolved_tasks closed_tasks submitted_tasks transferred_tasks)",
                 expression,
                 metricAt);
@@ -227,10 +233,15 @@ public static class ThresholdEvaluator
         {
             actual = t.Metric switch
             {
+                // Lost and contradicting count what no fault explains; *_total and *_explained give the rest.
                 "lost_notifications" => notifications.Lost,
+                "lost_notifications_total" => notifications.LostTotal,
+                "lost_notifications_explained" => notifications.LostExplained,
                 "duplicate_notifications" => notifications.Duplicated,
                 "out_of_order_notifications" => notifications.OutOfOrder,
                 "contradicting_notifications" => notifications.Contradicting,
+                "contradicting_notifications_total" => notifications.ContradictingTotal,
+                "contradicting_notifications_explained" => notifications.ContradictingExplained,
                 _ => notifications.Unexpected,
             };
             return new ThresholdResult(t.Expression, t.Check(actual), Format(actual, t.Metric), null);

@@ -24,8 +24,12 @@ public static class ChaosAdminApi
         admin.MapDelete("/chaos/plan", async (ChaosEngine engine) => Results.Json(new { stopped = await engine.StopPlanAsync() }));
         admin.MapGet("/chaos/timeline", (ChaosEngine engine) => Results.Json(engine.Timeline()));
         admin.MapGet("/chaos/injections", (ChaosEngine engine, int? limit) => Results.Json(new { injections = engine.Injections(Math.Clamp(limit ?? 1000, 1, 10_000)) }));
-        admin.MapGet("/chaos/drops", (ChaosEngine engine, int? limit) =>
-            Results.Json(new { total = engine.NotificationsDropped, drops = engine.Drops(Math.Clamp(limit ?? 1000, 1, 10_000)) }));
+        // Without since: the newest records; with since: the records after that sequence, in order (a reader pages with next).
+        admin.MapGet("/chaos/drops", (ChaosEngine engine, long? since, int? limit, string? requestIdPrefix) =>
+        {
+            var max = Math.Clamp(limit ?? 1000, 1, 10_000);
+            return Results.Json(since is { } from ? engine.DropsSince(from, max, string.IsNullOrEmpty(requestIdPrefix) ? null : requestIdPrefix) : engine.DropsLast(max));
+        });
         return app;
     }
 

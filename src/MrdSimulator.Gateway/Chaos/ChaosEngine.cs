@@ -16,10 +16,12 @@ namespace MrdSimulator.Gateway.Chaos;
 /// <summary>
 /// Holds the faults, opens and closes their windows on the simulator's clock, and answers the hooks:
 /// REST (<see cref="DecideRest"/>), back end (<see cref="IMediaFaults"/>), notifications (the hub's
-/// interceptor), sessions (<see cref="SessionRegistry"/>). Every hit is counted per fault and per kind,
-/// logged in order (<see cref="Injections"/>) and, for dropped Updates, listed (<see cref="Drops"/>).
+/// interceptor), sessions (<see cref="SessionRegistry"/>). Every hit is counted per fault and per kind and
+/// logged in order (<see cref="Injections"/>). Every Update a fault cost — dropped by a notification fault,
+/// queued for or written to a session a fault cut, published while a fault kept the user's session away — is
+/// listed with its requestId (<see cref="DropsSince"/>), so a client can tell a fault from a bug.
 /// </summary>
-public sealed class ChaosEngine : IMediaFaults, IDisposable
+public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisposable
 {
     private const int LogCapacity = 10_000;
     private const int HistoryCapacity = 10_000;
@@ -37,7 +39,13 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
     private readonly ConcurrentDictionary<NodeKey, long> _held = new();
     private readonly ConcurrentDictionary<Task, byte> _transitions = new();
     private readonly BoundedLog<Injection> _injections = new(LogCapacity);
-    private readonly BoundedLog<DroppedNotification> _drops = new(LogCapacity);
+    private readonly DropLog _drops;
+
+    // Nodes whose user's sessions a fault cut (or refused) and that have had no subscriber since.
+    private readonly ConcurrentDictionary<NodeKey, Fault> _cutNodes = new();
+
+    // Set once a node is marked: keeps the hub's hot path (publishes nobody hears) lock-free without chaos.
+    private volatile bool _anyCut;
     private readonly long[] _injectedByKind = new long[Enum.GetValues<FaultKind>().Length];
     private readonly object _censusGate = new();
     private readonly Dictionary<string, int> _signedInMrds = new(StringComparer.Ordinal);
@@ -64,8 +72,10 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
         Sessions = sessions;
         Options = options;
         AdminSeed = options.Seed ?? (ulong)Random.Shared.NextInt64();
+        _drops = new DropLog(options.DropsCapacity, time);
         _metrics = new ChaosMetrics(meters, ActiveMeasurements);
         silo.Hub.Interceptor = InterceptNotification;
+        silo.Hub.LossObserver = this;
         silo.MediaFaults.Current = this;
     }
 
@@ -107,7 +117,12 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
 
     public IReadOnlyList<Injection> Injections(int limit = LogCapacity) => _injections.Last(limit);
 
-    public IReadOnlyList<DroppedNotification> Drops(int limit = LogCapacity) => _drops.Last(limit);
+    /// <summary>The newest records of Updates faults cost (all reasons), oldest first.</summary>
+    public IReadOnlyList<DroppedNotification> Drops(int limit = LogCapacity) => _drops.Last(limit).Drops;
+
+    public DropPage DropsLast(int limit) => _drops.Last(limit);
+
+    public DropPage DropsSince(long since, int limit, string? requestIdPrefix) => _drops.Since(since, limit, requestIdPrefix);
 
     /// <summary>Adds faults; those whose window starts now are active when this returns.</summary>
     /// <exception cref="ChaosConflictException">An id is in use, or a failover window would overlap another.</exception>
@@ -172,6 +187,8 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
             if (id is null)
             {
                 _plan = null;
+                _cutNodes.Clear();
+                _anyCut = false;
             }
         }
 
@@ -210,6 +227,8 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
             had = _plan is not null;
             _plan = null;
             targets = [.. _faults.Where(f => f.Source == "plan")];
+            _cutNodes.Clear();
+            _anyCut = false;
         }
 
         foreach (var fault in targets)
@@ -232,7 +251,8 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
                 f.End ?? (f.Status is FaultStatus.Scheduled or FaultStatus.Active ? f.ScheduledEnd : null),
                 Offset(f.Start ?? (f.Status == FaultStatus.Scheduled ? f.ScheduledStart : null), origin),
                 Offset(f.End ?? (f.Status is FaultStatus.Scheduled or FaultStatus.Active ? f.ScheduledEnd : null), origin),
-                f.Injected)).ToList();
+                f.Injected,
+                f.Undelivered)).ToList();
             var byKind = Enum.GetValues<FaultKind>().Where(k => InjectedOf(k) > 0).ToDictionary(k => k.ToWire(), InjectedOf, StringComparer.Ordinal);
             return new ChaosTimeline(now, _plan, origin, windows, byKind, NotificationsDropped, Interlocked.Read(ref _sessionsDropped));
         }
@@ -264,6 +284,7 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
         }
 
         _silo.Hub.Interceptor = null;
+        _silo.Hub.LossObserver = null;
         _silo.MediaFaults.Current = null;
         _metrics.Dispose();
     }
@@ -299,13 +320,13 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
                     break;
                 case FaultKind.RestUnavailable or FaultKind.TaskUnavailable or FaultKind.Failover:
                     Record(f, key, n, "503");
-                    return new RestDecision(delay, RestAction.Unavailable, 503, f.Spec.Reason ?? DefaultReason(f.Spec));
+                    return new RestDecision(delay, RestAction.Unavailable, 503, f.Spec.Reason ?? DefaultReason(f.Spec), f);
                 case FaultKind.RestError:
                     Record(f, key, n, f.Spec.Status.ToString(CultureInfo.InvariantCulture));
-                    return new RestDecision(delay, RestAction.Error, f.Spec.Status, "The simulator injected a server error (chaos fault " + f.Id + ")");
+                    return new RestDecision(delay, RestAction.Error, f.Spec.Status, "The simulator injected a server error (chaos fault " + f.Id + ")", f);
                 case FaultKind.RestReset:
                     Record(f, key, n, "reset");
-                    return new RestDecision(delay, RestAction.Reset, 0, null);
+                    return new RestDecision(delay, RestAction.Reset, 0, null, f);
             }
         }
 
@@ -477,8 +498,7 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
                 case FaultKind.NotificationDrop:
                     Record(f, user, n, $"drop {node}#{notification.Sequence}");
                     Interlocked.Increment(ref _dropsTotal);
-                    _metrics.NotificationDropped();
-                    _drops.Add(new DroppedNotification(_time.GetUtcNow(), f.Id, node, notification.Sequence, notification.RequestId));
+                    RecordLoss(f, notification, DropReasons.Fault, null);
                     break;
                 case FaultKind.NotificationDelay:
                     var delay = f.Spec.Latency!.Sample(f.Draw(user, n, 1), f.Draw(user, n, 2));
@@ -712,7 +732,7 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
             state.ToWire(), Durations.Format(fault.Spec.SessionGrace));
     }
 
-    /// <summary>task.expire: each live dialog of the agents in scope ends as if its lifetime was exceeded (per-dialog probability).</summary>
+    /// <summary>task.expire: each live dialog of the agents in scope ends as if its lifetime was exceeded, and each task waiting in a queue in scope as if its taskLife ran out (per-task probability).</summary>
     private async Task ExpireTasksAsync(Fault fault)
     {
         var keys = SignedInKeys().Where(k => fault.Spec.Scope.Matches(k.UserId, k.MrdId)).ToList();
@@ -739,7 +759,36 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
             }
         }
 
-        _log.LogWarning("Chaos fault {Id} expired {Count} live dialogs", fault.Id, ended);
+        // Tasks still waiting in a queue end as when their taskLife runs out. They have no agent yet, so a
+        // scope naming users never matches them; decisions are per queue ("queue-5000").
+        var queued = 0;
+        if (!fault.Spec.Scope.HasUsers)
+        {
+            foreach (var mrd in _silo.Directory.NonVoiceMrds.Where(m => fault.Spec.Scope.MatchesMrd(m.Id)))
+            {
+                var scopeKey = "queue-" + mrd.Id.ToString(CultureInfo.InvariantCulture);
+                try
+                {
+                    var contacts = await _silo.Tasks.ExpireQueuedAsync(mrd.Id, task =>
+                    {
+                        if (!fault.Decide(scopeKey, out var n))
+                        {
+                            return false;
+                        }
+
+                        Record(fault, scopeKey, n, $"expire queued {mrd.Id} {task.ContactId}");
+                        return true;
+                    }).ConfigureAwait(false);
+                    queued += contacts.Count;
+                }
+                catch (MailboxFullException)
+                {
+                    _log.LogWarning("Chaos fault {Id}: the queue of MRD {Mrd} was too busy to expire its tasks", fault.Id, mrd.Id);
+                }
+            }
+        }
+
+        _log.LogWarning("Chaos fault {Id} expired {Count} live dialogs and {Queued} queued tasks", fault.Id, ended, queued);
     }
 
     private List<MediaGrainKey> SignedInKeys()
@@ -765,10 +814,16 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
         return [.. keys.OrderBy(k => k.UserId, StringComparer.Ordinal).ThenBy(k => k.MrdId)];
     }
 
-    /// <summary>Cuts the matching sessions and counts them; used by failover, service down and XMPP faults.</summary>
+    /// <summary>
+    /// Cuts the matching sessions and counts them; used by failover, service down and XMPP faults. The users'
+    /// nodes are marked first, so every Update the cut costs them is recorded against <paramref name="fault"/>:
+    /// queued or just written (reported by the session) and published before they subscribe again.
+    /// </summary>
     public int CloseSessions(Fault fault, Func<string, string, bool> match, CloseHow how)
     {
         var byTransport = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cut = new SessionCut(how, (transport, _, notification, written) =>
+            RecordLoss(fault, notification, written is null ? DropReasons.SessionCut : DropReasons.InFlight, transport, written));
         var closed = Sessions.Close((transport, user) =>
         {
             if (!match(transport, user))
@@ -777,8 +832,9 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
             }
 
             byTransport[transport] = byTransport.GetValueOrDefault(transport) + 1;
+            MarkCut(user, fault, onlyUnsubscribed: false);
             return true;
-        }, how);
+        }, cut);
         foreach (var (transport, count) in byTransport)
         {
             _metrics.SessionsDropped(count, transport);
@@ -791,6 +847,81 @@ public sealed class ChaosEngine : IMediaFaults, IDisposable
         }
 
         return closed;
+    }
+
+    /// <summary>A fault turned a new notification stream of <paramref name="userId"/> away: what the user misses until a stream is back is that fault's.</summary>
+    public void SessionRefused(string userId, Fault fault) => MarkCut(userId, fault, onlyUnsubscribed: true);
+
+    private void MarkCut(string userId, Fault fault, bool onlyUnsubscribed)
+    {
+        if (userId.Length == 0)
+        {
+            return; // an XMPP session cut before it authenticated
+        }
+
+        foreach (var node in NodeKey.AllFor(userId))
+        {
+            if (!onlyUnsubscribed || _silo.Hub.SubscriberCount(node) == 0)
+            {
+                _cutNodes[node] = fault;
+                _anyCut = true;
+            }
+        }
+    }
+
+    bool INotificationLossObserver.Watches(NodeKey node) => _anyCut && _cutNodes.ContainsKey(node);
+
+    void INotificationLossObserver.PublishedToNobody(Notification notification)
+    {
+        if (_cutNodes.TryGetValue(notification.Node, out var fault))
+        {
+            RecordLoss(fault, notification, DropReasons.NoSession, null);
+        }
+    }
+
+    void INotificationLossObserver.Subscribed(NodeKey node)
+    {
+        if (_anyCut)
+        {
+            _cutNodes.TryRemove(node, out _);
+        }
+    }
+
+    /// <summary>
+    /// Records an Update <paramref name="fault"/> cost (ring, per-fault count, metric). An Update written just
+    /// before a reset is dated when it was written, so a client can tell it from what it read afterwards.
+    /// </summary>
+    private void RecordLoss(Fault fault, Notification notification, string reason, string? transport, long? writtenTicks = null)
+    {
+        var (source, state) = FactsOf(notification);
+        var at = _time.GetUtcNow() - (writtenTicks is { } w ? System.Diagnostics.Stopwatch.GetElapsedTime(w) : TimeSpan.Zero);
+        fault.AddUndelivered();
+        _metrics.NotificationDropped(reason, fault.Kind);
+        _drops.Add(sequence => new DroppedNotification(
+            sequence, at, reason, fault.Id, fault.Kind.ToWire(), notification.Node.UserId, notification.Node.Path,
+            notification.Sequence, notification.RequestId, source, state, transport));
+    }
+
+    /// <summary>The Update's <c>&lt;source&gt;</c>, and for Media Updates the agent state it carries.</summary>
+    private static (string? Source, string? State) FactsOf(Notification notification)
+    {
+        var xml = notification.UpdateXml;
+        var source = ElementText(xml, "<source>");
+        var state = notification.Node.Kind == NodeKind.Media ? ElementText(xml, "<state>") : null;
+        return (source, state);
+    }
+
+    private static string? ElementText(string xml, string open)
+    {
+        var start = xml.IndexOf(open, StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return null;
+        }
+
+        start += open.Length;
+        var end = xml.IndexOf('<', start);
+        return end < 0 ? null : xml[start..end];
     }
 
     /// <summary>Counts one injection of <paramref name="fault"/> (per fault, per kind, metric, ordered log).</summary>
@@ -891,7 +1022,8 @@ public enum RestAction
     Reset,
 }
 
-public readonly record struct RestDecision(TimeSpan Delay, RestAction Action, int Status, string? Message);
+/// <param name="Fault">The fault that decided the answer (none for latency only).</param>
+public readonly record struct RestDecision(TimeSpan Delay, RestAction Action, int Status, string? Message, Fault? Fault = null);
 
 /// <summary>A fault that cannot be added as asked (id in use, overlapping failover).</summary>
 public sealed class ChaosConflictException(string message) : Exception(message);

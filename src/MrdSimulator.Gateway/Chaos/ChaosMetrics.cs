@@ -4,8 +4,8 @@ using MrdSimulator.Domain.Chaos;
 namespace MrdSimulator.Gateway.Chaos;
 
 /// <summary>
-/// Meter <c>MrdSimulator.Chaos</c>: faults injected per kind, Updates dropped and sessions cut by faults,
-/// and the number of active faults per kind. Created through the host's meter factory so that two hosts in
+/// Meter <c>MrdSimulator.Chaos</c>: faults injected per kind, Updates faults cost (per reason and fault kind),
+/// sessions cut by faults, and the number of active faults per kind. Created through the host's meter factory so that two hosts in
 /// one process (tests) keep separate counts.
 /// </summary>
 public sealed class ChaosMetrics : IDisposable
@@ -22,7 +22,9 @@ public sealed class ChaosMetrics : IDisposable
     {
         _meter = factory.Create(MeterName);
         _injected = _meter.CreateCounter<long>("mrdsim.chaos.injected", "{fault}", "Faults injected, per kind");
-        _dropped = _meter.CreateCounter<long>("mrdsim.chaos.notifications.dropped", "{update}", "Updates dropped by notification faults");
+        _dropped = _meter.CreateCounter<long>(
+            "mrdsim.chaos.notifications.dropped", "{update}",
+            "Updates faults cost, per reason (fault, session-cut, in-flight: possibly lost, no-session) and fault kind");
         _sessions = _meter.CreateCounter<long>("mrdsim.chaos.sessions.dropped", "{session}", "Notification sessions cut by faults");
         _meter.CreateObservableGauge("mrdsim.chaos.active", active, "{fault}", "Faults whose window is open, per kind");
         _kindTags = [.. Enum.GetValues<FaultKind>().Select(k => new[] { new KeyValuePair<string, object?>("kind", k.ToWire()) })];
@@ -32,7 +34,8 @@ public sealed class ChaosMetrics : IDisposable
 
     public void Injected(FaultKind kind) => _injected.Add(1, _kindTags[(int)kind]);
 
-    public void NotificationDropped() => _dropped.Add(1);
+    public void NotificationDropped(string reason, FaultKind kind) =>
+        _dropped.Add(1, new KeyValuePair<string, object?>("reason", reason), _kindTags[(int)kind][0]);
 
     public void SessionsDropped(int count, string transport)
     {

@@ -7,11 +7,11 @@ using MrdSimulator.Gateway.Security;
 namespace MrdSimulator.Gateway.Chaos;
 
 /// <summary>
-/// Runs before authentication on every Finesse endpoint: applies REST faults (latency, 503, 5xx, reset) and
-/// registers notification streams so that failover and service-down faults can cut them. With no fault
-/// active it costs one array-length check.
+/// Runs before authentication on every Finesse endpoint: applies REST faults (latency, 503, 5xx, reset). A
+/// notification stream a fault turns away is told to the engine, so the Updates its user misses meanwhile are
+/// accounted to that fault. With no fault active it costs one array-length check.
 /// </summary>
-public sealed class ChaosMiddleware(RequestDelegate next, ChaosEngine engine, SessionRegistry sessions)
+public sealed class ChaosMiddleware(RequestDelegate next, ChaosEngine engine)
 {
     public const string NotificationsPath = "/notifications";
 
@@ -42,6 +42,12 @@ public sealed class ChaosMiddleware(RequestDelegate next, ChaosEngine engine, Se
                 }
             }
 
+            if (decision.Action != RestAction.None && decision.Fault is { } by && userId is not null
+                && context.Request.Path.Equals(NotificationsPath, StringComparison.Ordinal))
+            {
+                engine.SessionRefused(userId, by);
+            }
+
             switch (decision.Action)
             {
                 case RestAction.Unavailable:
@@ -54,16 +60,6 @@ public sealed class ChaosMiddleware(RequestDelegate next, ChaosEngine engine, Se
                     context.Abort();
                     return;
             }
-        }
-
-        if (finesse && context.Request.Path.Equals(NotificationsPath, StringComparison.Ordinal) && userId is not null)
-        {
-            using (sessions.Register("sse", userId, _ => context.Abort()))
-            {
-                await next(context);
-            }
-
-            return;
         }
 
         await next(context);

@@ -4,7 +4,7 @@ using MrdSimulator.Gateway.Configuration;
 
 namespace MrdSimulator.Gateway.Chaos;
 
-/// <summary>Settings of the chaos layer (section <c>Chaos</c>; switches <c>--admin-token</c> (shared with /admin/capacity), <c>--admin-allow-remote</c>, <c>--chaos-plan</c>, <c>--chaos-seed</c>).</summary>
+/// <summary>Settings of the chaos layer (section <c>Chaos</c>; switches <c>--admin-token</c> (shared with /admin/capacity), <c>--admin-allow-remote</c>, <c>--chaos-plan</c>, <c>--chaos-seed</c>, <c>--chaos-drops-capacity</c>).</summary>
 public sealed record ChaosOptions
 {
     /// <summary>The bearer token of the admin API.</summary>
@@ -22,7 +22,12 @@ public sealed record ChaosOptions
     /// <summary>Seed of admin-added faults without one; random (and shown by the admin API) when null.</summary>
     public ulong? Seed { get; init; }
 
+    /// <summary>How many undelivered-Update records <c>/admin/chaos/drops</c> keeps (older ones are counted as overflowed).</summary>
+    public int DropsCapacity { get; init; } = DefaultDropsCapacity;
+
     public const int MinTokenLength = 16;
+
+    public const int DefaultDropsCapacity = 50_000;
 
     public static ChaosOptions Read(IConfiguration configuration)
     {
@@ -56,8 +61,13 @@ public sealed record ChaosOptions
                 ? v
                 : throw new OptionsException("--chaos-seed", $"'{s}' is not a whole number")
             : null;
+        var dropsCapacity = section["DropsCapacity"] is { Length: > 0 } c
+            ? int.TryParse(c, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 100 and <= 10_000_000
+                ? n
+                : throw new OptionsException("--chaos-drops-capacity", $"'{c}' is not a whole number in 100..10000000")
+            : DefaultDropsCapacity;
         var plan = section["PlanFile"] is { Length: > 0 } file ? ChaosPlanParser.LoadFile(file) : null;
-        return new ChaosOptions { AdminToken = token, TokenGenerated = generated, AdminAllowRemote = allowRemote, Plan = plan, Seed = seed };
+        return new ChaosOptions { AdminToken = token, TokenGenerated = generated, AdminAllowRemote = allowRemote, Plan = plan, Seed = seed, DropsCapacity = dropsCapacity };
     }
 
     /// <summary>The command-line provider silently ignores a switch given last without a value.</summary>

@@ -74,7 +74,7 @@ public sealed record FaultView(
 
 public sealed record PlanView(string Name, ulong Seed, DateTimeOffset StartedAt, double? LengthSeconds, int Faults);
 
-/// <summary>One fault window on the timeline, offsets in seconds from the plan's start (or from the first fault).</summary>
+/// <summary>One fault window on the timeline, offsets in seconds from the plan's start (or from the first fault); <paramref name="Undelivered"/>: Updates it cost.</summary>
 public sealed record TimelineEntry(
     string Id,
     string Kind,
@@ -85,7 +85,8 @@ public sealed record TimelineEntry(
     DateTimeOffset? End,
     double? StartOffsetSeconds,
     double? EndOffsetSeconds,
-    long Injected);
+    long Injected,
+    long Undelivered);
 
 public sealed record ChaosTimeline(
     DateTimeOffset Now,
@@ -98,6 +99,3 @@ public sealed record ChaosTimeline(
 
 /// <summary>One injected fault, in the order the simulator injected them.</summary>
 public sealed record Injection(long Sequence, DateTimeOffset At, string FaultId, string Kind, string ScopeKey, long Index, string Detail);
-
-/// <summary>An Update a notification fault dropped: what correlation needs to tell a fault from a bug.</summary>
-public sealed record DroppedNotification(DateTimeOffset At, string FaultId, string Node, long NodeSequence, string? RequestId);

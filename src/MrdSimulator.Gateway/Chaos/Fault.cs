@@ -16,6 +16,7 @@ public sealed class Fault(FaultSpec spec, string source, ulong seed, long order,
 {
     private readonly ConcurrentDictionary<string, long> _counters = new(StringComparer.Ordinal);
     private long _injected;
+    private long _undelivered;
 
     public FaultSpec Spec { get; } = spec;
 
@@ -43,6 +44,9 @@ public sealed class Fault(FaultSpec spec, string source, ulong seed, long order,
 
     public long Injected => Interlocked.Read(ref _injected);
 
+    /// <summary>Updates this fault cost: dropped, or lost with the sessions it cut or refused (<c>/admin/chaos/drops</c>).</summary>
+    public long Undelivered => Interlocked.Read(ref _undelivered);
+
     internal ITimer? StartTimer { get; set; }
 
     internal ITimer? EndTimer { get; set; }
@@ -51,6 +55,8 @@ public sealed class Fault(FaultSpec spec, string source, ulong seed, long order,
     internal ITimer? EventTimer { get; set; }
 
     internal long AddInjected() => Interlocked.Increment(ref _injected);
+
+    internal long AddUndelivered() => Interlocked.Increment(ref _undelivered);
 
     /// <summary>
     /// Decides whether the next event of <paramref name="scopeKey"/> is hit. Every call consumes one draw

@@ -13,7 +13,10 @@ public static class XmppChaos
     public static void Attach(ChaosEngine engine, XmppServer server)
     {
         server.RefuseNewSessions = engine.DecideXmppRefusal;
-        engine.Sessions.AddSource((match, how) => server.CloseSessions(user => match("xmpp", user ?? string.Empty), how == CloseHow.Reset));
+        engine.Sessions.AddSource((match, cut) => server.CloseSessions(
+            user => match("xmpp", user ?? string.Empty),
+            cut.How == CloseHow.Reset,
+            cut.Lost is { } lost ? (user, update, written) => lost("xmpp", user ?? string.Empty, update, written) : null));
         engine.FaultActivated += fault =>
         {
             if (fault.Kind == FaultKind.XmppDisconnect)

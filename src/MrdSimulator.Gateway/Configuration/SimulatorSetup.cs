@@ -23,6 +23,7 @@ public static class SimulatorSetup
         ["--admin-allow-remote"] = "Chaos:AdminAllowRemote",
         ["--chaos-plan"] = "Chaos:PlanFile",
         ["--chaos-seed"] = "Chaos:Seed",
+        ["--chaos-drops-capacity"] = "Chaos:DropsCapacity",
         ["--telemetry"] = "Simulator:Telemetry",
         ["--xmpp-port"] = "Simulator:Xmpp:Port",
         ["--xmpp-max-connections"] = "Simulator:Xmpp:MaxConnections",

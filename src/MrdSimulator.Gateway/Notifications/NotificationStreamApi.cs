@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
+using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Security;
@@ -11,7 +13,8 @@ namespace MrdSimulator.Gateway.Notifications;
 /// <c>GET /notifications</c>: the authenticated user's Updates as server-sent events, one event per Update
 /// (<c>id</c> = per-stream sequence, <c>event: update</c>, <c>data</c> = the Update XML on one line).
 /// A reader that falls <see cref="SimulatorOptions.StreamQueueCapacity"/> Updates behind is disconnected
-/// with an <c>event: overflow</c>, so it can never slow the grains or other readers.
+/// with an <c>event: overflow</c>, so it can never slow the grains or other readers. A stream a fault cuts
+/// (docs/chaos.md) reports what the cut cost it: Updates still queued, and those written just before the reset.
 /// </summary>
 public static class NotificationStreamApi
 {
@@ -26,7 +29,17 @@ public static class NotificationStreamApi
     private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, SimulatorOptions options)
     {
         var inbox = new StreamInbox(options.StreamQueueCapacity);
-        var subscriptions = NodeKey.AllFor(caller.User.Id).Select(node => hub.Subscribe(node, inbox)).ToList();
+        var userId = caller.User.Id;
+        var trail = new DeliveryTrail();
+        var cut = new StrongBox<SessionCut?>();
+
+        // Registered before subscribing, so a cut that lands meanwhile still finds this stream.
+        using var registration = context.RequestServices.GetService<SessionRegistry>()?.Register("sse", userId, how =>
+        {
+            Volatile.Write(ref cut.Value, how);
+            context.Abort();
+        });
+        var subscriptions = NodeKey.AllFor(userId).Select(node => hub.Subscribe(node, inbox)).ToList();
         try
         {
             var response = context.Response;
@@ -62,6 +75,7 @@ public static class NotificationStreamApi
 
                 while (reader.TryRead(out var notification))
                 {
+                    trail.Written(notification);
                     text.Clear().Append("id: ").Append(++sequence).Append("\nevent: update\ndata: ").Append(notification.UpdateXml).Append("\n\n");
                     await response.WriteAsync(text.ToString(), context.RequestAborted);
                 }
@@ -76,6 +90,20 @@ public static class NotificationStreamApi
         finally
         {
             subscriptions.ForEach(s => s.Dispose());
+            if (Volatile.Read(ref cut.Value) is { Lost: { } lost })
+            {
+                // Unsubscribed, so nothing more arrives: what the inbox holds was never written, and what was
+                // written just before the abort may not have left the server.
+                while (inbox.Reader.TryRead(out var queued))
+                {
+                    lost("sse", userId, queued, null);
+                }
+
+                foreach (var (written, at) in trail.Recent())
+                {
+                    lost("sse", userId, written, at);
+                }
+            }
         }
     }
 

@@ -177,8 +177,11 @@ public sealed class XmppServer : IHostedService, IDisposable
     /// <summary>Chaos (docs/chaos.md): while this answers true, new connections are refused as when the server is full.</summary>
     public Func<bool>? RefuseNewSessions { get; set; }
 
-    /// <summary>Chaos: closes the sessions whose user (null before authentication) matches; returns how many.</summary>
-    public int CloseSessions(Func<string?, bool> matchUser, bool reset)
+    /// <summary>
+    /// Chaos: closes the sessions whose user (null before authentication) matches; returns how many.
+    /// <paramref name="lost"/> hears of the Updates each cut costs (user, Update, when it was written before a reset).
+    /// </summary>
+    public int CloseSessions(Func<string?, bool> matchUser, bool reset, Action<string?, Notification, long?>? lost = null)
     {
         var closed = 0;
         foreach (var session in _sessions.Values)
@@ -188,14 +191,8 @@ public sealed class XmppServer : IHostedService, IDisposable
                 continue;
             }
 
-            if (reset)
-            {
-                session.Reset();
-            }
-            else
-            {
-                session.Close("system-shutdown", "the notification service is going down");
-            }
+            var user = session.User?.Id;
+            session.Cut(reset, lost is null ? null : (update, written) => lost(user, update, written));
 
             closed++;
         }

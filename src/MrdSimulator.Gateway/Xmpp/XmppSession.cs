@@ -46,6 +46,9 @@ internal sealed partial class XmppSession : INotificationSink
     private readonly Dictionary<NodeKind, IDisposable> _subscriptions = [];
     private SaslAuthenticator.ScramExchange? _scram;
     private string[]? _abortItems;
+    private Action<Notification, long?>? _lost;
+    private Notifications.DeliveryTrail? _trail;
+    private IReadOnlyList<(Notification Notification, long WrittenTicks)> _inFlightAtCut = [];
     private int _closing;
     private int _detached;
     private int _authFailures;
@@ -112,6 +115,9 @@ internal sealed partial class XmppSession : INotificationSink
 
     public long LastActivity => Volatile.Read(ref _lastActivity);
 
+    /// <summary>Chaos asked for a reset: the TCP transport aborts the connection with an RST instead of a FIN.</summary>
+    public bool ResetRequested { get; private set; }
+
     public int SubscriptionCount
     {
         get
@@ -134,6 +140,8 @@ internal sealed partial class XmppSession : INotificationSink
     {
         if (Closing)
         {
+            // Cut by a fault: the hub still holds this session until the transport lets go.
+            Volatile.Read(ref _lost)?.Invoke(notification, null);
             return false;
         }
 
@@ -147,12 +155,20 @@ internal sealed partial class XmppSession : INotificationSink
     }
 
     /// <summary>Renders a queue item to the XML to send; notifications become the pubsub event message.</summary>
-    public string Render(object item) => item switch
+    public string Render(object item)
     {
-        string text => text,
-        Notification n => RenderEvent(n),
-        _ => string.Empty,
-    };
+        switch (item)
+        {
+            case string text:
+                return text;
+            case Notification n:
+                // Transports render an item just before writing it: the trail names what a reset may lose.
+                (_trail ??= new Notifications.DeliveryTrail()).Written(n);
+                return RenderEvent(n);
+            default:
+                return string.Empty;
+        }
+    }
 
     /// <summary>Items to write when the session is aborted (the stream error and close), once.</summary>
     public string[] TakeAbortItems() => Interlocked.Exchange(ref _abortItems, []) ?? [];
@@ -230,9 +246,33 @@ internal sealed partial class XmppSession : INotificationSink
         _out.Writer.TryComplete();
     }
 
+    /// <summary>
+    /// Chaos cut: a reset (no stream error, no closing tag, TCP RST) or an orderly close with
+    /// <c>system-shutdown</c>. <paramref name="lost"/> hears of every Update the cut costs: still queued or
+    /// arriving while the session closes (null), or written just before a reset (when: a Stopwatch timestamp).
+    /// </summary>
+    public void Cut(bool reset, Action<Notification, long?>? lost)
+    {
+        if (lost is not null)
+        {
+            Volatile.Write(ref _lost, lost);
+        }
+
+        if (reset)
+        {
+            _inFlightAtCut = _trail?.Recent() ?? [];
+            Reset();
+        }
+        else
+        {
+            Close("system-shutdown", "the notification service is going down");
+        }
+    }
+
     /// <summary>Chaos: ends the connection with no stream error and no closing tag, dropping what is queued.</summary>
     public void Reset()
     {
+        ResetRequested = true;
         Interlocked.Exchange(ref _closing, 1);
         Volatile.Write(ref _abortItems, []);
         _out.Writer.TryComplete();
@@ -296,6 +336,7 @@ internal sealed partial class XmppSession : INotificationSink
 
         Interlocked.Exchange(ref _closing, 1);
         _out.Writer.TryComplete();
+        ReportCutLosses();
         List<IDisposable> subscriptions;
         lock (_subscriptions)
         {
@@ -306,6 +347,31 @@ internal sealed partial class XmppSession : INotificationSink
         subscriptions.ForEach(s => s.Dispose());
         _server.Remove(this);
         _abort.Dispose();
+    }
+
+    /// <summary>After a chaos cut, once the transport has stopped writing: what stayed queued, and what a reset may have lost.</summary>
+    private void ReportCutLosses()
+    {
+        if (Volatile.Read(ref _lost) is not { } lost)
+        {
+            return;
+        }
+
+        while (_out.Reader.TryRead(out var item))
+        {
+            if (item is Notification queued)
+            {
+                lost(queued, null);
+            }
+        }
+
+        if (ResetRequested)
+        {
+            foreach (var (written, at) in _inFlightAtCut.Union(_trail?.Recent() ?? []))
+            {
+                lost(written, at);
+            }
+        }
     }
 
     /// <summary>Periodic check from the server: authentication time, idleness and keep-alive pings.</summary>

@@ -35,6 +35,15 @@ internal sealed class XmppTcpConnection(XmppServer server, Socket socket, ILogge
         {
             var reader = ReadLoopAsync(session, stopping);
             await WriteLoopAsync(session);
+            if (session.ResetRequested)
+            {
+                // Chaos reset: a close with linger 0 aborts the connection with an RST, discarding what the socket
+                // still buffers, as when a server process dies (Close(0): .NET's plain dispose would close gracefully).
+                socket.Close(0);
+                await _stream.DisposeAsync();
+                await reader;
+                return;
+            }
 
             // Our stream is closed: send FIN and give the client a moment to close its side, so the last
             // bytes (a stream error) are not lost to a reset.

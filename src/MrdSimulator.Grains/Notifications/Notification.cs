@@ -24,3 +24,19 @@ public interface INotificationSink
 {
     bool TryDeliver(Notification notification);
 }
+
+/// <summary>
+/// Told of Updates that reached nobody because their node had no subscriber, and of new subscriptions. The
+/// chaos layer uses it to account for Updates published while a fault had cut (or refused) the user's session.
+/// May be called under a node's publish lock: must not block.
+/// </summary>
+public interface INotificationLossObserver
+{
+    /// <summary>Cheap filter: whether an Update published to nobody on <paramref name="node"/> is of interest.</summary>
+    bool Watches(NodeKey node);
+
+    /// <summary>An Update <see cref="Watches"/> asked for was published while its node had no subscriber.</summary>
+    void PublishedToNobody(Notification notification);
+
+    void Subscribed(NodeKey node);
+}

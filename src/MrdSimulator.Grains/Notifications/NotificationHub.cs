@@ -33,6 +33,9 @@ public sealed class NotificationHub : IDisposable
     /// <summary>Sees every Update before delivery; the chaos layer uses it to drop, delay or duplicate.</summary>
     public Func<Notification, Action<Notification>, bool>? Interceptor { get; set; }
 
+    /// <summary>Sees Updates published to nobody and new subscriptions (chaos accounting); null costs one check.</summary>
+    public INotificationLossObserver? LossObserver { get; set; }
+
     public long PublishedTotal => Interlocked.Read(ref _publishedTotal);
 
     public long DeliveredTotal => Interlocked.Read(ref _deliveredTotal);
@@ -55,6 +58,7 @@ public sealed class NotificationHub : IDisposable
                 topic.Sinks = [.. topic.Sinks, sink];
             }
 
+            LossObserver?.Subscribed(node);
             return new Subscription(this, node, topic, sink);
         }
     }
@@ -68,6 +72,7 @@ public sealed class NotificationHub : IDisposable
         _published.Add(1);
         if (!_topics.TryGetValue(node, out var topic))
         {
+            ReportNobody(node, requestId, arg, render);
             return;
         }
 
@@ -75,6 +80,7 @@ public sealed class NotificationHub : IDisposable
         {
             if (topic.Sinks.Length == 0)
             {
+                ReportNobody(node, requestId, arg, render);
                 return;
             }
 
@@ -94,6 +100,15 @@ public sealed class NotificationHub : IDisposable
     }
 
     public void Dispose() => _meter.Dispose();
+
+    private void ReportNobody<TArg>(NodeKey node, string? requestId, TArg arg, Func<TArg, string> render)
+    {
+        if (LossObserver is { } observer && observer.Watches(node))
+        {
+            // Sequence 0: the node has no live topic, so the Update never got a place in its order.
+            observer.PublishedToNobody(new Notification(node, 0, requestId, () => render(arg)));
+        }
+    }
 
     private void Deliver(Topic topic, Notification notification)
     {

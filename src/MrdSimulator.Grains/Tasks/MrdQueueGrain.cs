@@ -201,15 +201,7 @@ public sealed class MrdQueueGrain(int mrdId, TaskServices services) : Grain, IMr
             var next = node.Next;
             if (now - node.Value.EnqueuedAt >= life)
             {
-                var task = node.Value;
-                _queue.Remove(node);
-                _byContact.Remove(task.ContactId);
-                services.Capacity.Expired(mrdId);
-                services.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Outcome = TaskOutcome.Expired, EndedAt = now }) with
-                {
-                    Status = ContactStatus.Discarded,
-                    StatusReason = ContactReasons.TaskLifeExceeded,
-                });
+                Expire(node, now);
             }
 
             node = next;
@@ -217,6 +209,44 @@ public sealed class MrdQueueGrain(int mrdId, TaskServices services) : Grain, IMr
 
         services.Capacity.QueueLength(mrdId, _queue.Count);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Chaos (task.expire): the waiting tasks <paramref name="expire"/> picks end as if their taskLife had run
+    /// out. Returns their contact ids.
+    /// </summary>
+    public ValueTask<IReadOnlyList<string>> ExpireQueuedAsync(Func<QueuedTask, bool> expire)
+    {
+        var now = services.Time.GetUtcNow().UtcDateTime;
+        var ended = new List<string>();
+        for (var node = _queue.First; node is not null;)
+        {
+            var next = node.Next;
+            if (expire(node.Value))
+            {
+                ended.Add(node.Value.ContactId);
+                Expire(node, now);
+            }
+
+            node = next;
+        }
+
+        services.Capacity.QueueLength(mrdId, _queue.Count);
+        return ValueTask.FromResult<IReadOnlyList<string>>(ended);
+    }
+
+    /// <summary>A task that outlived taskLife in the queue is discarded (never offered, so no agent hears of it).</summary>
+    private void Expire(LinkedListNode<QueuedTask> node, DateTime now)
+    {
+        var task = node.Value;
+        _queue.Remove(node);
+        _byContact.Remove(task.ContactId);
+        services.Capacity.Expired(mrdId);
+        services.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Outcome = TaskOutcome.Expired, EndedAt = now }) with
+        {
+            Status = ContactStatus.Discarded,
+            StatusReason = ContactReasons.TaskLifeExceeded,
+        });
     }
 
     /// <summary>Position × average handle time ÷ staffed slots; -1 until a handled task gives a handle time (ccp: EWT -1 when unknown).</summary>

@@ -51,6 +51,10 @@ public sealed class TaskServices
 
     public IMrdQueueGrain GetQueue(int mrdId) => new QueueReference(Queues, mrdId);
 
+    /// <summary>Chaos (task.expire): ends the tasks waiting in the MRD's queue that <paramref name="expire"/> picks, as taskLife would; an inactive queue holds none.</summary>
+    public async ValueTask<IReadOnlyList<string>> ExpireQueuedAsync(int mrdId, Func<QueuedTask, bool> expire) =>
+        Queues.IsActive(mrdId) ? await Queues.InvokeAsync(mrdId, q => q.ExpireQueuedAsync(expire)).ConfigureAwait(false) : [];
+
     /// <summary>
     /// CCP's create: stores the contact (<c>unread</c>), resolves the script selector to an MRD, and queues
     /// the task there (<c>queued</c>/<c>EXTERNALLY_ROUTED</c>, with the estimated wait) — or discards it

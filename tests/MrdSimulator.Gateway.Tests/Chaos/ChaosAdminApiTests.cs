@@ -26,6 +26,8 @@ public sealed class ChaosAdminApiTests : IAsyncLifetime
     [InlineData("DELETE", "/admin/faults")]
     [InlineData("POST", "/admin/chaos/plan")]
     [InlineData("GET", "/admin/chaos/timeline")]
+    [InlineData("GET", "/admin/chaos/drops")]
+    [InlineData("GET", "/admin/chaos/drops?since=0")]
     public async Task AdminRequestsWithoutTheTokenAre401(string method, string path)
     {
         using var anonymous = _h.Factory.CreateClient();
@@ -61,10 +63,13 @@ public sealed class ChaosAdminApiTests : IAsyncLifetime
         using var client = remote.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", remote.Services.GetRequiredService<ChaosOptions>().AdminToken);
 
-        using var response = await client.GetAsync("/admin/faults");
+        foreach (var path in new[] { "/admin/faults", "/admin/chaos/drops?since=0" })
+        {
+            using var response = await client.GetAsync(path);
 
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Contains("loopback", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+            Assert.Contains("loopback", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -15,10 +15,12 @@ namespace MrdSimulator.Gateway.Tests.Chaos;
 public sealed class ChaosHarness : IAsyncDisposable
 {
     /// <param name="xmpp">Start the XMPP TCP listener (on a free port).</param>
-    public ChaosHarness(SimulatorDirectory? directory = null, bool xmpp = false)
+    /// <param name="settings">Configuration settings for the host (e.g. <c>Chaos:DropsCapacity</c>).</param>
+    public ChaosHarness(SimulatorDirectory? directory = null, bool xmpp = false, IReadOnlyDictionary<string, string>? settings = null)
     {
         Factory = new SimulatorFactory
         {
+            Settings = settings ?? new Dictionary<string, string>(),
             Directory = directory ?? DemoDirectory.Create(20, supervisors: 0),
             Options = xmpp ? new Configuration.SimulatorOptions { Xmpp = new Xmpp.XmppOptions { Port = 0 } } : new Configuration.SimulatorOptions(),
         };

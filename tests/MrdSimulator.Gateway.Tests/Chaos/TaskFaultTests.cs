@@ -46,17 +46,51 @@ public sealed class TaskFaultTests : IAsyncLifetime
         Assert.DoesNotContain("<Dialog>", await agent.GetStringAsync("/finesse/api/User/1000/Media/5000/Dialogs"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TaskExpiryAlsoDiscardsTasksStillWaitingInAQueueInScopeAsTheirTaskLifeWould()
+    {
+        var chat = await SubmitAsync("Chat_SS");
+        var email = await SubmitAsync("Email_SS");
+        using var ccp = _h.Factory.CreateClient();
+        Assert.Contains("<status>queued</status>", await ccp.GetStringAsync(chat), StringComparison.Ordinal);
+
+        await _h.AddAsync("""{"kind":"task.expire","scope":{"mrds":[5000]}}""");
+
+        var expired = await ccp.GetStringAsync(chat);
+        Assert.Contains("<statusReason>NOTIFICATION_MAX_TASK_LIFETIME_EXCEEDED</statusReason>", expired, StringComparison.Ordinal);
+        Assert.DoesNotContain("<status>queued</status>", expired, StringComparison.Ordinal);
+        Assert.Contains("<status>queued</status>", await ccp.GetStringAsync(email), StringComparison.Ordinal);
+        Assert.Equal(0, (await _h.Factory.Silo.Tasks.GetQueue(5000).GetSnapshotAsync()).Queued);
+        Assert.Equal(1, (await _h.Factory.Silo.Tasks.GetQueue(5001).GetSnapshotAsync()).Queued);
+        Assert.Equal(1, _h.Engine.InjectedOf(FaultKind.TaskExpire));
+        Assert.Contains(_h.Engine.Injections(), i => i.ScopeKey == "queue-5000" && i.Detail.StartsWith("expire queued 5000", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TaskExpiryWithAUserScopeLeavesQueuedTasksAlone()
+    {
+        var chat = await SubmitAsync("Chat_SS");
+
+        await _h.AddAsync("""{"kind":"task.expire","scope":{"users":["1000"]}}""");
+
+        using var ccp = _h.Factory.CreateClient();
+        Assert.Contains("<status>queued</status>", await ccp.GetStringAsync(chat), StringComparison.Ordinal);
+        Assert.Equal(0, _h.Engine.InjectedOf(FaultKind.TaskExpire));
+    }
+
     private static async Task SignInReadyAsync(HttpClient agent)
     {
         Assert.Equal(HttpStatusCode.Accepted, (await agent.PutXmlAsync(ChaosHarness.MediaUri("1000", 5000), HttpExtensions.SignIn)).StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, (await agent.PutXmlAsync(ChaosHarness.MediaUri("1000", 5000), "<Media><state>READY</state></Media>")).StatusCode);
     }
 
-    private async Task SubmitAsync()
+    /// <summary>Submits a task to CCP; returns the contact's path.</summary>
+    private async Task<string> SubmitAsync(string scriptSelector = "Chat_SS")
     {
         using var ccp = _h.Factory.CreateClient();
-        using var response = await ccp.PostAsync("/ccp/task/feed/100", new StringContent("<Task><name>Jane</name><title>Order</title><scriptSelector>Chat_SS</scriptSelector></Task>", Encoding.UTF8, "application/xml"));
+        using var response = await ccp.PostAsync("/ccp/task/feed/100", new StringContent($"<Task><name>Jane</name><title>Order</title><scriptSelector>{scriptSelector}</scriptSelector></Task>", Encoding.UTF8, "application/xml"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return response.Headers.Location!.PathAndQuery;
     }
 
     /// <summary>Updates until one contains <paramref name="marker"/>, moving the simulator's clock so timers (offers, RONA) run.</summary>

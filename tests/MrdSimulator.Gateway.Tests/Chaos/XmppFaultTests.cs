@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Chaos;
+using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Tests.Infrastructure;
 using MrdSimulator.Gateway.Xmpp;
 
@@ -41,6 +42,51 @@ public sealed class XmppFaultTests : IAsyncLifetime
         var end = await a.ReadToEndAsync();
         Assert.DoesNotContain("</stream:stream>", end, StringComparison.Ordinal);
         Assert.DoesNotContain("<stream:error", end, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task XmppResetAbortsTheTcpConnectionWithAnRstNotAFin()
+    {
+        using var reset = await SignInAsync("1000");
+        using var orderly = await SignInAsync("1001");
+
+        await _h.AddAsync("""[{"kind":"xmpp.disconnect","mode":"reset","scope":{"users":["1000"]}},{"kind":"xmpp.disconnect","scope":{"users":["1001"]}}]""");
+
+        Assert.Equal(SocketError.ConnectionReset, await reset.HowItEndsAsync());
+        Assert.Equal(SocketError.Success, await orderly.HowItEndsAsync()); // a stream error, then a FIN: a clean 0-byte read
+    }
+
+    [Fact]
+    public async Task UpdatesAnXmppResetCostAreRecordedAgainstItUntilTheUserSubscribesAgain()
+    {
+        using var xmpp = await SignInAsync("1000");
+        using var rest = _h.Agent("1000");
+        await rest.PutXmlAsync(ChaosHarness.MediaUri("1000", 5000), HttpExtensions.SignIn, "read-before");
+        await xmpp.ReadUntilAsync("read-before");
+
+        await _h.AddAsync("""{"id":"cut","kind":"xmpp.disconnect","mode":"reset"}""");
+        Assert.Equal(SocketError.ConnectionReset, await xmpp.HowItEndsAsync());
+        await rest.PutXmlAsync(ChaosHarness.MediaUri("1000", 5000), "<Media><state>READY</state></Media>", "while-away");
+
+        var drops = await DropsUntilAsync(2);
+        Assert.Contains(drops, d => (d.RequestId, d.Reason, d.FaultId, d.Transport) == ("read-before", DropReasons.InFlight, "cut", "xmpp"));
+        // Certainly lost either way: the closing session refused it (session-cut) or it had already left (no-session).
+        Assert.Contains(drops, d => (d.RequestId, d.FaultId, d.FaultKind) == ("while-away", "cut", "xmpp.disconnect") && d.Reason is DropReasons.SessionCut or DropReasons.NoSession);
+
+        using var again = await SignInAsync("1000");
+        await rest.PutXmlAsync(ChaosHarness.MediaUri("1000", 5000), "<Media><state>NOT_READY</state><reasonCodeId>1001</reasonCodeId></Media>", "after");
+        await again.ReadUntilAsync("after");
+        Assert.DoesNotContain(_h.Engine.Drops(), d => d.RequestId == "after");
+    }
+
+    private async Task<IReadOnlyList<DroppedNotification>> DropsUntilAsync(int count)
+    {
+        for (var i = 0; i < 100 && _h.Engine.Drops().Count < count; i++)
+        {
+            await Task.Delay(20);
+        }
+
+        return _h.Engine.Drops();
     }
 
     [Fact]
@@ -154,6 +200,25 @@ public sealed class XmppFaultTests : IAsyncLifetime
 
             Ended = true;
             return _received.ToString();
+        }
+
+        /// <summary>Reads until the connection ends: <see cref="SocketError.Success"/> for a FIN (0-byte read), else the socket error (an RST gives ConnectionReset).</summary>
+        public async Task<SocketError> HowItEndsAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            var buffer = new byte[8192];
+            try
+            {
+                while (await _tcp.Client.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+                {
+                }
+
+                return SocketError.Success;
+            }
+            catch (SocketException ex)
+            {
+                return ex.SocketErrorCode;
+            }
         }
 
         public void Dispose() => _tcp.Dispose();

@@ -29,6 +29,9 @@ public sealed class SimulatorFactory : WebApplicationFactory<Program>
 
     public SimulatorOptions Options { get; init; } = new();
 
+    /// <summary>Configuration settings (e.g. <c>Chaos:DropsCapacity</c>) applied to the host.</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     /// <summary>Replaces the Media grain storage (to slow or fail writes).</summary>
     public IGrainStorage<MediaGrainKey, MediaState>? MediaStorage { get; init; }
 
@@ -46,7 +49,13 @@ public sealed class SimulatorFactory : WebApplicationFactory<Program>
         return client;
     }
 
-    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
         builder.ConfigureTestServices(services =>
         {
             services.AddSingleton<TimeProvider>(Time);
@@ -62,6 +71,7 @@ public sealed class SimulatorFactory : WebApplicationFactory<Program>
                     MediaStorage));
             }
         });
+    }
 }
 
 public static class HttpExtensions
