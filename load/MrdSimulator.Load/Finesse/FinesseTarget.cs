@@ -16,8 +16,11 @@ public sealed record FinesseOptions
 
     public int MaxConnections { get; init; } = 256;
 
-    /// <summary>"sse" or "none" (no notifications: correlation off).</summary>
+    /// <summary>"sse", "xmpp" or "none" (no notifications: correlation off).</summary>
     public string Notifications { get; init; } = "sse";
+
+    /// <summary>Settings of the XMPP source (when <see cref="Notifications"/> is "xmpp").</summary>
+    public Xmpp.XmppSourceOptions Xmpp { get; init; } = new();
 
     public string NotificationPath { get; init; } = "/notifications";
 
@@ -38,7 +41,12 @@ public sealed class FinesseTarget : IAsyncDisposable
         Options = options;
         Http = new HttpTarget(options.BaseUrl, options.MaxConnections, options.RequestTimeout, options.LeanHttp);
         Correlator = new Correlator(options.NotificationTimeout, "mrdload-" + Guid.NewGuid().ToString("N")[..8] + "-");
-        Notifications = source ?? (options.Notifications == "none" ? null : new SseNotificationSource(options.BaseUrl, Correlator, options.NotificationPath));
+        Notifications = source ?? options.Notifications switch
+        {
+            "none" => null,
+            "xmpp" => new Xmpp.XmppNotificationSource(options.BaseUrl, Correlator, options.Xmpp),
+            _ => new SseNotificationSource(options.BaseUrl, Correlator, options.NotificationPath),
+        };
         Bodies = new MediaBodies(options.MaxDialogLimit);
         _probe = new Lazy<Task>(() => ProbeAsync(CancellationToken.None));
     }
@@ -57,8 +65,19 @@ public sealed class FinesseTarget : IAsyncDisposable
 
     public string NextRequestId() => Correlator.RequestIdPrefix + Interlocked.Increment(ref _requestCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Checks once that the target answers at all; throws a clear message when it does not.</summary>
-    public Task EnsureReachableAsync() => _probe.Value;
+    /// <summary>
+    /// Checks once that the target answers at all; throws a clear message when it does not. With XMPP
+    /// notifications it also opens <paramref name="firstAgent"/>'s session (kept for that agent), so a wrong
+    /// XMPP port, domain, TLS setting or password stops the run at init instead of failing every subscribe.
+    /// </summary>
+    public async Task EnsureReachableAsync(string? firstAgent = null)
+    {
+        await _probe.Value;
+        if (firstAgent is not null && Notifications is Xmpp.XmppNotificationSource)
+        {
+            await SubscribeAsync(firstAgent, CancellationToken.None);
+        }
+    }
 
     private Task ProbeAsync(CancellationToken cancellationToken) => Http.ProbeAsync(cancellationToken);
 

@@ -23,7 +23,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 
     public async Task InitAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
-        await Target.EnsureReachableAsync().WaitAsync(cancellationToken);
+        await Target.EnsureReachableAsync(Options.Agents[0]).WaitAsync(cancellationToken);
         _steps = new Steps(context);
     }
 
@@ -77,9 +77,9 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
                     t.Subscribe.Record(true, StatusCodes.Ok, Untimed.Now - start);
                     _subscribed = true;
                 }
-                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
+                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
                 {
-                    t.Subscribe.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
+                    t.Subscribe.Record(false, StatusCodes.OfSubscribeFailure(ex), Untimed.Now - start);
                     return;
                 }
             }

@@ -31,7 +31,7 @@ public sealed class StateStormScenario : IScenario
 
     public async Task InitAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
-        await Target.EnsureReachableAsync().WaitAsync(cancellationToken);
+        await Target.EnsureReachableAsync(Options.Agents[0]).WaitAsync(cancellationToken);
         _subscribe = context.Step(StepNames.Subscribe);
         _reset = context.Step(StepNames.Reset);
         _resetN = context.Step(StepNames.Reset + StepNames.Notified);
@@ -74,9 +74,9 @@ public sealed class StateStormScenario : IScenario
                     s._subscribe.Record(true, StatusCodes.Ok, Untimed.Now - start);
                     _subscribed = true;
                 }
-                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
+                catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
                 {
-                    s._subscribe.Record(false, StatusCodes.ConnectionError, Untimed.Now - start);
+                    s._subscribe.Record(false, StatusCodes.OfSubscribeFailure(ex), Untimed.Now - start);
                     return;
                 }
             }
