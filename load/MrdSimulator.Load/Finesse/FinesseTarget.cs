@@ -115,28 +115,15 @@ public sealed class FinesseTarget : IAsyncDisposable
             ? Correlator.Register(requestId, media.Pair, action, reasonCodeId, expectation, startTicks, notificationStep, awaitNotification, silent, maySilent)
             : null;
         int status;
-        if (Http.Raw is not null)
+        try
         {
-            if (pending is not null)
-            {
-                Correlator.MarkSent(pending);
-            }
-
-            status = await HttpStep.SendAsync(
-                Http, new RawHttpClient.Request("PUT", media.PathAndQuery, media.AuthHeader, requestId, body, "application/xml"), httpStep, startTicks, 202, cancellationToken);
+            status = await SendAsync(media, requestId, body, pending, httpStep, startTicks, cancellationToken);
         }
-        else
+        catch (OperationCanceledException) when (pending is not null)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Put, media.Uri) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = MediaBodies.XmlContentType;
-            request.Headers.Authorization = media.Auth;
-            request.Headers.TryAddWithoutValidation("requestId", requestId);
-            if (pending is not null)
-            {
-                Correlator.MarkSent(pending);
-            }
-
-            status = await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
+            // Cancelled before it was sent (the run's drain deadline): no notification is due, none may count as lost.
+            Correlator.Cancel(pending);
+            throw;
         }
 
         if (status != 202)
@@ -162,6 +149,32 @@ public sealed class FinesseTarget : IAsyncDisposable
 
         var outcome = await pending.Task.WaitAsync(cancellationToken);
         return outcome.Ok;
+    }
+
+    private async ValueTask<int> SendAsync(
+        AgentMedia media, string requestId, byte[] body, PendingRequest? pending, StepRecorder httpStep, long startTicks, CancellationToken cancellationToken)
+    {
+        if (Http.Raw is not null)
+        {
+            if (pending is not null)
+            {
+                Correlator.MarkSent(pending);
+            }
+
+            return await HttpStep.SendAsync(
+                Http, new RawHttpClient.Request("PUT", media.PathAndQuery, media.AuthHeader, requestId, body, "application/xml"), httpStep, startTicks, 202, cancellationToken);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Put, media.Uri) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = MediaBodies.XmlContentType;
+        request.Headers.Authorization = media.Auth;
+        request.Headers.TryAddWithoutValidation("requestId", requestId);
+        if (pending is not null)
+        {
+            Correlator.MarkSent(pending);
+        }
+
+        return await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
     }
 
     public async ValueTask DisposeAsync()

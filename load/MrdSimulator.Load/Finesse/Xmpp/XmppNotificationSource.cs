@@ -848,6 +848,7 @@ internal sealed class XmppConnection(XmppNotificationSource source, string userI
     }
 
     /// <summary>Reads more bytes; false at the end of the stream. An idle session waits without a buffer.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FillAsync(CancellationToken ct)
     {
         var stream = _stream ?? throw new ObjectDisposedException(nameof(XmppConnection));
