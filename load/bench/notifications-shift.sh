@@ -34,16 +34,11 @@ fi
 LOG=$(mktemp) SAMPLES=$(mktemp) SCENARIO=$(mktemp --suffix=.yaml)
 # Think time has no command-line switch: a one-scenario file carries it; the command line sets the rest.
 printf 'scenarios:\n  - name: agent-shift\n    type: agent-shift\n    thinkTime: %s\n    load: [keep-constant 1 1s]\nthresholds: [lost_notifications = 0]\n' "$THINK" >"$SCENARIO"
-dotnet src/MrdSimulator.Gateway/bin/Release/net10.0/MrdSimulator.Gateway.dll \
-  --urls "http://127.0.0.1:${HTTP_PORT}" --xmpp-port "$XMPP_PORT" --agents "$AGENTS" \
-  --xmpp-max-connections $((AGENTS + 1000)) >"$LOG" 2>&1 &
-SERVER=$!
+SERVER=
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG" "$SAMPLES" "$SCENARIO"' EXIT
-for _ in $(seq 1 200); do
-  grep -q "MRD Simulator listening" "$LOG" && break
-  kill -0 "$SERVER" 2>/dev/null || { cat "$LOG"; exit 1; }
-  sleep 0.1
-done
+source load/bench/simulator.sh
+start_simulator "$LOG" --urls "http://127.0.0.1:${HTTP_PORT}" --xmpp-port "$XMPP_PORT" --agents "$AGENTS" \
+  --xmpp-max-connections $((AGENTS + 1000))
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -61,7 +56,7 @@ while kill -0 "$DRIVER" 2>/dev/null; do
 done
 wait "$DRIVER" && CODE=0 || CODE=$?
 awk -v s0="$S0" -v d0="$D0" -v t0="$START" -v hz="$HZ" '
-  { if ($1 > ps) ps = $1; if ($2 > pd) pd = $2; if ($3 > 0) { s = $3; d = $4; t = $5 } }
+  NF == 5 && $3 > 0 && $4 > 0 { if ($1 > ps) ps = $1; if ($2 > pd) pd = $2; s = $3; d = $4; t = $5 }
   END {
     el = t - t0;
     printf "simulator: peak RSS %.0f MiB, mean CPU %.0f %% of one core\n", ps / 1024, 100 * (s - s0) / hz / el;

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using MrdSimulator.Load.Cli;
@@ -11,18 +13,29 @@ using MrdSimulator.Load.Stats;
 
 namespace MrdSimulator.Load.Tests;
 
-/// <summary>One real simulator shared by the tests of a class that do not change its settings.</summary>
-public sealed class RealSimulatorFixture : IAsyncLifetime
+/// <summary>The real simulator in process (the XMPP tests' host), with a known admin token for the chaos API.</summary>
+internal static class RealSimulator
 {
-    internal RealSimulator Simulator { get; private set; } = null!;
+    public const string AdminToken = "load-tests-admin-token-0123456789";
 
-    public Task InitializeAsync()
+    public static SimulatorHost Start(params (string Key, string Value)[] settings) =>
+        SimulatorHost.Start([("Chaos:AdminToken", AdminToken), ("Logging:LogLevel:Default", "Warning"), .. settings]);
+
+    /// <summary>POST /admin/faults (chaos API, docs/chaos.md); asserts 201.</summary>
+    public static async Task AddFaultsAsync(this SimulatorHost host, string json)
     {
-        Simulator = RealSimulator.Start();
-        return Task.CompletedTask;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/admin/faults") { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminToken);
+        using var response = await host.Http.SendAsync(request);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
 
-    public async Task DisposeAsync() => await Simulator.DisposeAsync();
+    /// <summary>A Media PUT with a requestId that must be accepted (202).</summary>
+    public static async Task AcceptAsync(this SimulatorHost host, string user, int mrd, string body, string requestId)
+    {
+        using var response = await host.PutMediaAsync(user, body, requestId, mrd);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Accepted, $"{body} -> {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
 }
 
 /// <summary>Collects what a notification source delivers.</summary>
@@ -48,9 +61,9 @@ internal sealed class RecordingSink : INotificationSink
 }
 
 /// <summary>The XMPP notification source against the real simulator's XMPP server (TCP, SASL PLAIN, bind, pubsub events).</summary>
-public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : IClassFixture<RealSimulatorFixture>
+public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHostFixture fixture) : IClassFixture<MrdSimulator.Xmpp.Tests.SharedHostFixture>
 {
-    private RealSimulator Sim => fixture.Simulator;
+    private SimulatorHost Sim => fixture.Host;
 
     private static async Task<(int Code, string Out, string Err)> CliAsync(params string[] args)
     {
@@ -60,9 +73,9 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
         return (code, output.ToString(), error.ToString());
     }
 
-    private static RunSpec Shift(RealSimulator sim, string notifications, string agents, int copies, string duration) => new()
+    private static RunSpec Shift(SimulatorHost sim, string notifications, string agents, int copies, string duration) => new()
     {
-        BaseUrl = sim.BaseUrl.ToString(),
+        BaseUrl = sim.HttpBase.ToString(),
         Notifications = notifications,
         XmppPort = sim.XmppPort,
         NotificationTimeout = TimeSpan.FromSeconds(1),
@@ -113,8 +126,8 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
     {
         var sseSink = new RecordingSink();
         var xmppSink = new RecordingSink();
-        await using var sse = new SseNotificationSource(Sim.BaseUrl, sseSink);
-        await using var xmpp = new XmppNotificationSource(Sim.BaseUrl, xmppSink, new XmppSourceOptions { Port = Sim.XmppPort });
+        await using var sse = new SseNotificationSource(Sim.HttpBase, sseSink);
+        await using var xmpp = new XmppNotificationSource(Sim.HttpBase, xmppSink, new XmppSourceOptions { Port = Sim.XmppPort });
         await sse.SubscribeAsync("1020", "password", CancellationToken.None);
         await xmpp.SubscribeAsync("1020", "password", CancellationToken.None);
 
@@ -132,7 +145,7 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
             foreach (var body in bodies)
             {
                 // One at a time, so that the order of the Updates is the order of the requests.
-                await Sim.PutMediaAsync("1020", mrd, body, $"cmp-{++sent}");
+                await Sim.AcceptAsync("1020", mrd, body, $"cmp-{++sent}");
                 await sseSink.WaitForAsync(sent);
                 await xmppSink.WaitForAsync(sent);
             }
@@ -186,7 +199,7 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
     {
         var port = TestServers.FreePort();
         var (code, output, error) = await CliAsync(
-            "run", "--builtin", "agent-shift", "-u", Sim.BaseUrl.ToString(), "--agents", "1040-1041", "--notifications", "xmpp", "--xmpp-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "run", "--builtin", "agent-shift", "-u", Sim.HttpBase.ToString(), "--agents", "1040-1041", "--notifications", "xmpp", "--xmpp-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--copies", "2", "-d", "5s", "--report-formats", "none", "--plain");
         Assert.Equal(ExitCodes.Aborted, code);
         Assert.Contains($"init of scenario 'agent-shift' failed", error, StringComparison.Ordinal);
@@ -199,7 +212,7 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
     public async Task WrongPasswordOverXmppStopsTheRunAtInitWithTheReason()
     {
         var port = Sim.XmppPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string[] common = ["run", "--builtin", "agent-shift", "-u", Sim.BaseUrl.ToString(), "--agents", "1045-1046", "--notifications", "xmpp", "--xmpp-port", port,
+        string[] common = ["run", "--builtin", "agent-shift", "-u", Sim.HttpBase.ToString(), "--agents", "1045-1046", "--notifications", "xmpp", "--xmpp-port", port,
                            "--password", "not-the-password", "--copies", "2", "-d", "5s", "--report-formats", "none", "--plain"];
 
         // The XMPP domain is read from SystemInfo with the agent's credentials first...
@@ -219,7 +232,7 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
     [Fact]
     public async Task RequiringTlsFromAServerWithoutAnyFailsWithTheReason()
     {
-        await using var source = new XmppNotificationSource(Sim.BaseUrl, new RecordingSink(), new XmppSourceOptions { Port = Sim.XmppPort, Tls = XmppTlsMode.Required });
+        await using var source = new XmppNotificationSource(Sim.HttpBase, new RecordingSink(), new XmppSourceOptions { Port = Sim.XmppPort, Tls = XmppTlsMode.Required });
         var ex = await Assert.ThrowsAsync<NotificationConnectException>(() => source.SubscribeAsync("1047", "password", CancellationToken.None));
         Assert.Contains("does not offer STARTTLS", ex.Message, StringComparison.Ordinal);
     }
@@ -230,7 +243,7 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
         // The server pings after 1 s of silence and drops the session after 3 s; the source sends no keepalives.
         await using var sim = RealSimulator.Start(("Simulator:Xmpp:PingInterval", "00:00:01"), ("Simulator:Xmpp:IdleTimeout", "00:00:03"));
         var sink = new RecordingSink();
-        await using var source = new XmppNotificationSource(sim.BaseUrl, sink, new XmppSourceOptions { Port = sim.XmppPort, Keepalive = TimeSpan.Zero });
+        await using var source = new XmppNotificationSource(sim.HttpBase, sink, new XmppSourceOptions { Port = sim.XmppPort, Keepalive = TimeSpan.Zero });
         await source.SubscribeAsync("1050", "password", CancellationToken.None);
 
         await Task.Delay(TimeSpan.FromSeconds(5));
@@ -238,7 +251,7 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
         Assert.Equal((1, 0L), (source.BoundSessions, source.Reconnects));
         Assert.Equal(1, sim.Xmpp.ConnectionCount);
 
-        await sim.PutMediaAsync("1050", 5000, "<Media><maxDialogLimit>1</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>", "quiet-1");
+        await sim.AcceptAsync("1050", 5000, "<Media><maxDialogLimit>1</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>", "quiet-1");
         await sink.WaitForAsync(1);
         Assert.Equal("quiet-1", Assert.Single(sink.Updates).RequestId);
     }
@@ -257,7 +270,7 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
         try
         {
             await using var sim = RealSimulator.Start(("Simulator:Xmpp:CertificateFile", pfx), ("Simulator:Xmpp:CertificatePassword", "pfx-password"));
-            await using (var strict = new XmppNotificationSource(sim.BaseUrl, new RecordingSink(), new XmppSourceOptions { Port = sim.XmppPort }))
+            await using (var strict = new XmppNotificationSource(sim.HttpBase, new RecordingSink(), new XmppSourceOptions { Port = sim.XmppPort }))
             {
                 var ex = await Assert.ThrowsAsync<NotificationConnectException>(() => strict.SubscribeAsync("1060", "password", CancellationToken.None));
                 Assert.Contains("TLS with the XMPP server", ex.Message, StringComparison.Ordinal);
@@ -265,9 +278,9 @@ public sealed class XmppNotificationSourceTests(RealSimulatorFixture fixture) : 
             }
 
             var sink = new RecordingSink();
-            await using var trusting = new XmppNotificationSource(sim.BaseUrl, sink, new XmppSourceOptions { Port = sim.XmppPort, Tls = XmppTlsMode.Required, AcceptAnyCertificate = true });
+            await using var trusting = new XmppNotificationSource(sim.HttpBase, sink, new XmppSourceOptions { Port = sim.XmppPort, Tls = XmppTlsMode.Required, AcceptAnyCertificate = true });
             await trusting.SubscribeAsync("1060", "password", CancellationToken.None);
-            await sim.PutMediaAsync("1060", 5000, "<Media><maxDialogLimit>1</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>", "tls-1");
+            await sim.AcceptAsync("1060", 5000, "<Media><maxDialogLimit>1</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>", "tls-1");
             await sink.WaitForAsync(1);
             Assert.Equal("NOT_READY", Assert.Single(sink.Updates).State);
         }
