@@ -163,7 +163,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
     {
         // Its own simulator: the faults reach every session of the server.
         await using var sim = RealSimulator.Start();
-        await using var built = RunBuilder.Build(Shift(sim, "xmpp", "1030-1039", 10, "5s"));
+        await using var built = RunBuilder.Build(Shift(sim, "xmpp", "1030-1039", 10, "8s"));
         var run = new LoadEngine(built.Options, null, built.Hooks).RunAsync(built.Groups);
         var source = Assert.IsType<XmppNotificationSource>(built.Target!.Notifications);
 
