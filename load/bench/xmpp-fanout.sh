@@ -23,18 +23,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 dotnet build -c Release -v q --nologo src/MrdSimulator.Gateway >/dev/null
 dotnet build -c Release -v q --nologo load/bench/XmppFanout >/dev/null
 
-LOG=$(mktemp)
-dotnet src/MrdSimulator.Gateway/bin/Release/net10.0/MrdSimulator.Gateway.dll \
-  --urls "http://127.0.0.1:${HTTP_PORT}" --xmpp-port "$XMPP_PORT" --agents "$SESSIONS" \
-  --xmpp-max-connections $((SESSIONS + 100)) >"$LOG" 2>&1 &
-SERVER=$!
+LOG=$(mktemp) SERVER=
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -f "$LOG"' EXIT
-
-for _ in $(seq 1 100); do
-  grep -q "MRD Simulator listening" "$LOG" && break
-  kill -0 "$SERVER" 2>/dev/null || { cat "$LOG"; exit 1; }
-  sleep 0.1
-done
+source load/bench/simulator.sh
+start_simulator "$LOG" --urls "http://127.0.0.1:${HTTP_PORT}" --xmpp-port "$XMPP_PORT" --agents "$SESSIONS" \
+  --xmpp-max-connections $((SESSIONS + 100))
 
 echo "gateway pid $SERVER: $(grep -h 'listening' "$LOG" | tr '\n' ' ')"
 dotnet load/bench/XmppFanout/bin/Release/net10.0/XmppFanout.dll \

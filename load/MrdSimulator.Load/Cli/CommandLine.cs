@@ -82,8 +82,13 @@ public static class CommandLine
         };
         var maxFail = new Option<long?>("--max-fail-count") { Description = "Stop the run after this many failed steps (0 = never; default 5000)." };
         var notifTimeout = new Option<string?>("--notification-timeout") { Description = "A notification not received within this time counts as lost (default 5s)." };
-        var notifications = new Option<string?>("--notifications") { Description = "Notification transport: sse (GET /notifications) or none (no correlation)." };
-        notifications.AcceptOnlyFromAmong("sse", "none");
+        var notifications = new Option<string?>("--notifications")
+        {
+            Description = "Notification transport: sse (GET /notifications), xmpp (one XMPP client session per agent, pubsub events, as real Finesse clients) " +
+                          "or none (no correlation).",
+        };
+        notifications.AcceptOnlyFromAmong("sse", "xmpp", "none");
+        var xmpp = new XmppOptions();
         var noCo = new Option<bool>("--no-co-correction") { Description = "Open model: time requests from their actual start instead of their intended start (coordinated omission NOT corrected; for comparison)." };
         var arrival = new Option<string?>("--arrival") { Description = "Open model arrival spacing: uniform (default) or poisson." };
         arrival.AcceptOnlyFromAmong("uniform", "poisson");
@@ -123,6 +128,7 @@ public static class CommandLine
             file, builtin, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail, notifTimeout, notifications,
             noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, plain, seed, cycles, name, path, method, body, expect, basicAuth,
             chaosPlan, adminToken, taskRate, tasksPerShift, transferShare, handleTime,
+            xmpp.Host, xmpp.Port, xmpp.Domain, xmpp.Tls, xmpp.AcceptAnyCertificate,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -158,6 +164,7 @@ public static class CommandLine
                 spec = ApplyOverrides(spec, parse, baseUrl, password, agents, mrds, load, copies, rate, duration, ramp, warmUp, threshold, maxFail,
                     notifTimeout, notifications, noCo, arrival, reportFolder, formats, interval, maxConnections, httpClient, seed, cycles, name, path, method, body, expect, basicAuth,
                     taskRate, tasksPerShift, transferShare, handleTime);
+                spec = xmpp.Apply(spec, parse);
                 spec = spec with
                 {
                     ChaosPlanFile = parse.GetValue(chaosPlan)?.FullName ?? spec.ChaosPlanFile,
@@ -215,6 +222,68 @@ public static class CommandLine
 
     /// <summary>Default rate of the built-in task feed (tasks per second).</summary>
     internal const double DefaultTaskRate = 10;
+
+    /// <summary>The <c>--xmpp-*</c> options (used with <c>--notifications xmpp</c>).</summary>
+    private sealed class XmppOptions
+    {
+        public Option<string?> Host { get; } = new("--xmpp-host") { Description = "XMPP server host for --notifications xmpp (default: the base URL's host)." };
+
+        public Option<int?> Port { get; } = new("--xmpp-port") { Description = "XMPP client-to-server TCP port (default 5222; the simulator's --xmpp-port)." };
+
+        public Option<string?> Domain { get; } = new("--xmpp-domain")
+        {
+            Description = "XMPP domain of the JIDs (default: xmppDomain from GET /finesse/api/SystemInfo, as Finesse clients read it).",
+        };
+
+        public Option<string?> Tls { get; } = CreateTls();
+
+        public Option<bool> AcceptAnyCertificate { get; } = new("--xmpp-accept-any-certificate")
+        {
+            Description = "Accept any XMPP server certificate after STARTTLS, e.g. the simulator's self-signed development certificate (default: system trust, checked against the XMPP domain).",
+        };
+
+        private static Option<string?> CreateTls()
+        {
+            var tls = new Option<string?>("--xmpp-tls")
+            {
+                Description = "STARTTLS: auto (default; when the server offers it — the simulator does only with a certificate configured), required, or off.",
+            };
+            tls.AcceptOnlyFromAmong("auto", "required", "off");
+            return tls;
+        }
+
+        public RunSpec Apply(RunSpec spec, ParseResult p)
+        {
+            if (p.GetValue(Host) is { } host)
+            {
+                spec = XmppCheck.Host(host) is { } why ? throw new ScenarioFileException("command line", 0, 0, "--xmpp-host", why) : spec with { XmppHost = host };
+            }
+
+            if (p.GetValue(Port) is { } port)
+            {
+                spec = port is < 1 or > 65535
+                    ? throw new ScenarioFileException("command line", 0, 0, "--xmpp-port", $"{port} is not a TCP port (1..65535)")
+                    : spec with { XmppPort = port };
+            }
+
+            if (p.GetValue(Domain) is { } domain)
+            {
+                spec = XmppCheck.Domain(domain) is { } why ? throw new ScenarioFileException("command line", 0, 0, "--xmpp-domain", why) : spec with { XmppDomain = domain };
+            }
+
+            if (p.GetValue(Tls) is { } tls)
+            {
+                spec = spec with { XmppTls = tls };
+            }
+
+            if (p.GetValue(AcceptAnyCertificate))
+            {
+                spec = spec with { XmppAcceptAnyCertificate = true };
+            }
+
+            return spec;
+        }
+    }
 
     private static RunSpec ApplyOverrides(
         RunSpec spec, ParseResult p,

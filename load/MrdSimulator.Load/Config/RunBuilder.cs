@@ -68,6 +68,14 @@ public static class RunBuilder
                 MaxConnections = spec.MaxConnections,
                 Notifications = spec.Notifications,
                 NotificationPath = spec.NotificationPath,
+                Xmpp = new Finesse.Xmpp.XmppSourceOptions
+                {
+                    Host = spec.XmppHost,
+                    Port = spec.XmppPort,
+                    Domain = spec.XmppDomain,
+                    Tls = Enum.Parse<Finesse.Xmpp.XmppTlsMode>(spec.XmppTls, ignoreCase: true),
+                    AcceptAnyCertificate = spec.XmppAcceptAnyCertificate,
+                },
                 LeanHttp = spec.HttpClient == "lean",
             });
         }

@@ -17,6 +17,20 @@ public sealed record RunSpec
 
     public string NotificationPath { get; init; } = "/notifications";
 
+    /// <summary>XMPP server host for <c>notifications: xmpp</c>; null = the base URL's host.</summary>
+    public string? XmppHost { get; init; }
+
+    public int XmppPort { get; init; } = 5222;
+
+    /// <summary>XMPP domain; null = <c>xmppDomain</c> from SystemInfo.</summary>
+    public string? XmppDomain { get; init; }
+
+    /// <summary>"auto", "required" or "off" (STARTTLS).</summary>
+    public string XmppTls { get; init; } = "auto";
+
+    /// <summary>Accept any XMPP server certificate (the simulator's development certificate).</summary>
+    public bool XmppAcceptAnyCertificate { get; init; }
+
     public TimeSpan NotificationTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);

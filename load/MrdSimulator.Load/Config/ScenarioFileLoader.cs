@@ -31,7 +31,10 @@ public static class ScenarioFileLoader
 
     private static readonly string[] TopFields = ["name", "target", "settings", "load", "warmUp", "scenarios", "thresholds"];
     private static readonly string[] TargetFields =
-        ["baseUrl", "password", "notifications", "notificationPath", "notificationTimeout", "requestTimeout", "maxConnections", "httpClient"];
+    [
+        "baseUrl", "password", "notifications", "notificationPath", "notificationTimeout", "requestTimeout", "maxConnections", "httpClient",
+        "xmppHost", "xmppPort", "xmppDomain", "xmppTls", "xmppAcceptAnyCertificate",
+    ];
     private static readonly string[] SettingsFields =
         ["reportFolder", "reportFormats", "reportInterval", "maxFailCount", "coordinatedOmissionCorrection", "arrival", "seed", "drainTimeout"];
     private static readonly string[] ScenarioFields =
@@ -91,7 +94,7 @@ public static class ScenarioFileLoader
 
             if (t.TryGet("notifications", out n))
             {
-                spec = spec with { Notifications = r.OneOf(n, "target.notifications", ["sse", "none"]) };
+                spec = spec with { Notifications = r.OneOf(n, "target.notifications", ["sse", "xmpp", "none"]) };
             }
 
             if (t.TryGet("notificationPath", out n))
@@ -118,6 +121,8 @@ public static class ScenarioFileLoader
             {
                 spec = spec with { MaxConnections = r.Int(n, "target.maxConnections", 1, 100_000) };
             }
+
+            spec = r.Xmpp(t, spec);
         }
 
         if (top.TryGet("settings", out var settingsNode))
@@ -258,6 +263,39 @@ public static class ScenarioFileLoader
             }
 
             return result;
+        }
+
+        /// <summary>The <c>target.xmpp*</c> fields (used with <c>notifications: xmpp</c>).</summary>
+        public RunSpec Xmpp(Fields t, RunSpec spec)
+        {
+            if (t.TryGet("xmppHost", out var n))
+            {
+                var host = String(n, "target.xmppHost");
+                spec = XmppCheck.Host(host) is { } why ? throw Error(n, "target.xmppHost", why) : spec with { XmppHost = host };
+            }
+
+            if (t.TryGet("xmppPort", out n))
+            {
+                spec = spec with { XmppPort = Int(n, "target.xmppPort", 1, 65535) };
+            }
+
+            if (t.TryGet("xmppDomain", out n))
+            {
+                var domain = String(n, "target.xmppDomain");
+                spec = XmppCheck.Domain(domain) is { } why ? throw Error(n, "target.xmppDomain", why) : spec with { XmppDomain = domain };
+            }
+
+            if (t.TryGet("xmppTls", out n))
+            {
+                spec = spec with { XmppTls = OneOf(n, "target.xmppTls", ["auto", "required", "off"]) };
+            }
+
+            if (t.TryGet("xmppAcceptAnyCertificate", out n))
+            {
+                spec = spec with { XmppAcceptAnyCertificate = Bool(n, "target.xmppAcceptAnyCertificate") };
+            }
+
+            return spec;
         }
 
         public string String(YamlNode node, string field) =>
@@ -597,6 +635,19 @@ public static class ScenarioFileLoader
 
         public bool TryGet(string key, out YamlNode node) => Values.TryGetValue(key, out node!);
     }
+}
+
+public static class XmppCheck
+{
+    /// <summary>Why <paramref name="host"/> cannot be the XMPP server host, or null when it can.</summary>
+    public static string? Host(string host) =>
+        Uri.CheckHostName(host) == UriHostNameType.Unknown ? $"'{host}' is not a host name or IP address" : null;
+
+    /// <summary>Why <paramref name="domain"/> cannot be an XMPP domain (the part after '@' in a JID), or null when it can.</summary>
+    public static string? Domain(string domain) =>
+        string.IsNullOrWhiteSpace(domain) || domain.Any(c => c is '@' or '/' or '<' or '>' or '\'' or '"' or '&' || char.IsWhiteSpace(c))
+            ? $"'{domain}' is not an XMPP domain"
+            : null;
 }
 
 public static class UrlCheck

@@ -18,8 +18,11 @@ public sealed record FinesseOptions
 
     public int MaxConnections { get; init; } = 256;
 
-    /// <summary>"sse" or "none" (no notifications: correlation off).</summary>
+    /// <summary>"sse", "xmpp" or "none" (no notifications: correlation off).</summary>
     public string Notifications { get; init; } = "sse";
+
+    /// <summary>Settings of the XMPP source (when <see cref="Notifications"/> is "xmpp").</summary>
+    public Xmpp.XmppSourceOptions Xmpp { get; init; } = new();
 
     public string NotificationPath { get; init; } = "/notifications";
 
@@ -40,7 +43,12 @@ public sealed class FinesseTarget : IAsyncDisposable
         Options = options;
         Http = new HttpTarget(options.BaseUrl, options.MaxConnections, options.RequestTimeout, options.LeanHttp);
         Correlator = new Correlator(options.NotificationTimeout, "mrdload-" + Guid.NewGuid().ToString("N")[..8] + "-");
-        Notifications = source ?? (options.Notifications == "none" ? null : new SseNotificationSource(options.BaseUrl, Correlator, options.NotificationPath));
+        Notifications = source ?? options.Notifications switch
+        {
+            "none" => null,
+            "xmpp" => new Xmpp.XmppNotificationSource(options.BaseUrl, Correlator, options.Xmpp),
+            _ => new SseNotificationSource(options.BaseUrl, Correlator, options.NotificationPath),
+        };
         Bodies = new MediaBodies(options.MaxDialogLimit);
         _probe = new Lazy<Task>(() => ProbeAsync(CancellationToken.None));
     }
@@ -80,8 +88,19 @@ public sealed class FinesseTarget : IAsyncDisposable
 
     public string NextRequestId() => Correlator.RequestIdPrefix + Interlocked.Increment(ref _requestCounter).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Checks once that the target answers at all; throws a clear message when it does not.</summary>
-    public Task EnsureReachableAsync() => _probe.Value;
+    /// <summary>
+    /// Checks once that the target answers at all; throws a clear message when it does not. With XMPP
+    /// notifications it also opens <paramref name="firstAgent"/>'s session (kept for that agent), so a wrong
+    /// XMPP port, domain, TLS setting or password stops the run at init instead of failing every subscribe.
+    /// </summary>
+    public async Task EnsureReachableAsync(string? firstAgent = null)
+    {
+        await _probe.Value;
+        if (firstAgent is not null && Notifications is Xmpp.XmppNotificationSource)
+        {
+            await SubscribeAsync(firstAgent, CancellationToken.None);
+        }
+    }
 
     private Task ProbeAsync(CancellationToken cancellationToken) => Http.ProbeAsync(cancellationToken);
 
@@ -120,28 +139,15 @@ public sealed class FinesseTarget : IAsyncDisposable
             ? Correlator.Register(requestId, media.Pair, action, reasonCodeId, expectation, startTicks, notificationStep, awaitNotification, silent, maySilent)
             : null;
         int status;
-        if (Http.Raw is not null)
+        try
         {
-            if (pending is not null)
-            {
-                Correlator.MarkSent(pending);
-            }
-
-            status = await HttpStep.SendAsync(
-                Http, new RawHttpClient.Request("PUT", media.PathAndQuery, media.AuthHeader, requestId, body, "application/xml"), httpStep, startTicks, 202, cancellationToken);
+            status = await SendAsync(media.PathAndQuery, media.Uri, media, requestId, body, pending, httpStep, startTicks, cancellationToken);
         }
-        else
+        catch (OperationCanceledException) when (pending is not null)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Put, media.Uri) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = MediaBodies.XmlContentType;
-            request.Headers.Authorization = media.Auth;
-            request.Headers.TryAddWithoutValidation("requestId", requestId);
-            if (pending is not null)
-            {
-                Correlator.MarkSent(pending);
-            }
-
-            status = await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
+            // Cancelled before it was sent (the run's drain deadline): no notification is due, none may count as lost.
+            Correlator.Cancel(pending);
+            throw;
         }
 
         if (status != 202)
@@ -182,18 +188,14 @@ public sealed class FinesseTarget : IAsyncDisposable
         var path = DialogInfo.UriPrefix + Uri.EscapeDataString(dialogId);
         var pending = Correlator.RegisterDialog(requestId, Correlator.DialogPair(media.AgentId, dialogId), action, dialogId, startTicks, notificationStep);
         int status;
-        Correlator.MarkSent(pending);
-        if (Http.Raw is not null)
+        try
         {
-            status = await HttpStep.SendAsync(Http, new RawHttpClient.Request("PUT", path, media.AuthHeader, requestId, body, "application/xml"), httpStep, startTicks, 202, cancellationToken);
+            status = await SendAsync(path, new Uri(Options.BaseUrl, path), media, requestId, body, pending, httpStep, startTicks, cancellationToken);
         }
-        else
+        catch (OperationCanceledException)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(Options.BaseUrl, path)) { Content = new ByteArrayContent(body) };
-            request.Content.Headers.ContentType = MediaBodies.XmlContentType;
-            request.Headers.Authorization = media.Auth;
-            request.Headers.TryAddWithoutValidation("requestId", requestId);
-            status = await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
+            Correlator.Cancel(pending);
+            throw;
         }
 
         if (status != 202)
@@ -207,6 +209,33 @@ public sealed class FinesseTarget : IAsyncDisposable
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> DialogBodies = new(StringComparer.Ordinal);
+
+    /// <summary>One PUT as the agent of <paramref name="media"/>, marked sent for the correlator just before it leaves.</summary>
+    private async ValueTask<int> SendAsync(
+        string pathAndQuery, Uri uri, AgentMedia media, string requestId, byte[] body, PendingRequest? pending, StepRecorder httpStep, long startTicks, CancellationToken cancellationToken)
+    {
+        if (Http.Raw is not null)
+        {
+            if (pending is not null)
+            {
+                Correlator.MarkSent(pending);
+            }
+
+            return await HttpStep.SendAsync(
+                Http, new RawHttpClient.Request("PUT", pathAndQuery, media.AuthHeader, requestId, body, "application/xml"), httpStep, startTicks, 202, cancellationToken);
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Put, uri) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = MediaBodies.XmlContentType;
+        request.Headers.Authorization = media.Auth;
+        request.Headers.TryAddWithoutValidation("requestId", requestId);
+        if (pending is not null)
+        {
+            Correlator.MarkSent(pending);
+        }
+
+        return await HttpStep.SendAsync(Http, request, httpStep, startTicks, 202, body.Length, cancellationToken);
+    }
 
     public async ValueTask DisposeAsync()
     {

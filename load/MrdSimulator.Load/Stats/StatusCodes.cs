@@ -23,6 +23,14 @@ public static class StatusCodes
     internal const int MinCode = -200;
     internal const int MaxCode = 999;
 
+    /// <summary>Status of a failed notification subscription: the HTTP status (SSE), the source's own (XMPP), else a connection error.</summary>
+    public static int OfSubscribeFailure(System.Exception failure) => failure switch
+    {
+        System.Net.Http.HttpRequestException { StatusCode: { } status } => (int)status,
+        Finesse.Xmpp.NotificationConnectException n => n.Status,
+        _ => ConnectionError,
+    };
+
     public static string Describe(int code) => code switch
     {
         Notified => "notification received",

@@ -23,7 +23,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 
     public async Task InitAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
-        await Target.EnsureReachableAsync().WaitAsync(cancellationToken);
+        await Target.EnsureReachableAsync(Options.Agents[0]).WaitAsync(cancellationToken);
         _steps = new Steps(context);
     }
 
@@ -174,9 +174,9 @@ internal sealed class AgentSession
             step.Record(true, StatusCodes.Ok, Untimed.Now - start);
             return true;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
         {
-            step.Record(false, ex is HttpRequestException h && h.StatusCode is { } s ? (int)s : StatusCodes.ConnectionError, Untimed.Now - start);
+            step.Record(false, StatusCodes.OfSubscribeFailure(ex), Untimed.Now - start);
             return false;
         }
     }

@@ -24,7 +24,7 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
 
     public async Task InitAsync(ScenarioContext context, CancellationToken cancellationToken)
     {
-        await Target.EnsureReachableAsync().WaitAsync(cancellationToken);
+        await Target.EnsureReachableAsync(Options.Agents[0]).WaitAsync(cancellationToken);
         _subscribe = context.Step(StepNames.Subscribe);
         _reset = context.Step(StepNames.Reset);
         _resetN = context.Step(StepNames.Reset + StepNames.Notified);
