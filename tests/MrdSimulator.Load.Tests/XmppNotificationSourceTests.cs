@@ -173,7 +173,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
         await sim.AddFaultsAsync("""[{"kind":"xmpp.disconnect"},{"kind":"xmpp.refuse","duration":"1s"}]""");
         await Task.Delay(1800);
         await WaitUntilAsync(() => source.BoundSessions == 10, "10 sessions back after the refusal window");
-        // Then every connection closed without a word (no stream error, no closing tag).
+        // Then every connection reset without a word (a TCP RST: no stream error, no closing tag).
         await sim.AddFaultsAsync("""[{"kind":"xmpp.disconnect","mode":"reset"}]""");
         await WaitUntilAsync(() => source.BoundSessions == 10 && source.Reconnects >= 20, "10 sessions back after the reset");
         var eventsAfterFaults = source.Events;
@@ -184,7 +184,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
         Assert.Contains("system-shutdown", transport, StringComparison.Ordinal);
         Assert.Contains("xmpp reconnect failed", transport, StringComparison.Ordinal);
         Assert.Contains("resource-constraint", transport, StringComparison.Ordinal);
-        Assert.Contains("connection closed by the server", transport, StringComparison.Ordinal);
+        Assert.Contains("connection reset by the server (TCP RST)", transport, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", transport, StringComparison.Ordinal);
 
         // Notifications flow again after the faults, and none arrives twice or out of order.

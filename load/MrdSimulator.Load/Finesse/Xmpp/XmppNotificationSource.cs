@@ -335,7 +335,12 @@ internal sealed class XmppAgentSession(XmppNotificationSource source, string use
             }
             catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or XmppProtocolException or System.Security.Authentication.AuthenticationException)
             {
-                why = ex is XmppProtocolException ? $"the server sent bad XML ({ex.Message})" : $"connection lost ({ex.Message})";
+                why = ex switch
+                {
+                    XmppProtocolException => $"the server sent bad XML ({ex.Message})",
+                    _ when (ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode == SocketError.ConnectionReset => "connection reset by the server (TCP RST)",
+                    _ => $"connection lost ({ex.Message})",
+                };
             }
 
             await _connection.CloseAsync(_writeLock, polite: !stop.IsCancellationRequested);
