@@ -12,6 +12,6 @@ public static class Program
             e.Cancel = true;
             cancel.Cancel();
         };
-        return await CommandLine.Build().Parse(args).InvokeAsync(cancellationToken: cancel.Token);
+        return await CommandLine.Parse(args).InvokeAsync(cancellationToken: cancel.Token);
     }
 }

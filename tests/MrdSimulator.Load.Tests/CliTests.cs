@@ -11,7 +11,7 @@ public sealed class CliTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var code = await CommandLine.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 

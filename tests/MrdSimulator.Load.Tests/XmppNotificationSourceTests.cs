@@ -69,7 +69,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var code = await CommandLine.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 

@@ -209,7 +209,7 @@ public sealed class XmppOptionsTests
     public async Task BadXmppOptionsFailBeforeTheRun(string option, string value, string reason, bool ours)
     {
         var error = new StringWriter();
-        var code = await Cli.CommandLine.Build().Parse(["run", "--builtin", "agent-shift", "--copies", "1", "--report-formats", "none", option, value])
+        var code = await Cli.CommandLine.Parse(["run", "--builtin", "agent-shift", "--copies", "1", "--report-formats", "none", option, value])
             .InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = new StringWriter(), Error = error });
         Assert.Contains(reason, error.ToString(), StringComparison.Ordinal);
         if (ours)

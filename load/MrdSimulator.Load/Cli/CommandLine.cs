@@ -8,6 +8,13 @@ namespace MrdSimulator.Load.Cli;
 /// <summary>The <c>mrdload</c> command line (System.CommandLine).</summary>
 public static class CommandLine
 {
+    /// <summary>
+    /// Parses the command line. Response files are off: <c>@</c> names an agent file (<c>--agents @agents.txt</c>),
+    /// which System.CommandLine would otherwise splice in as more arguments.
+    /// </summary>
+    public static ParseResult Parse(IReadOnlyList<string> args) =>
+        Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+
     public static RootCommand Build()
     {
         var root = new RootCommand("mrdload: load driver for the MRD Simulator (Cisco Finesse non-voice Media Routing Domain REST APIs). " +

@@ -31,7 +31,7 @@ internal sealed class RunOptions
 
     public Option<string?> Password { get; } = new("--password") { Description = "Password of every agent for HTTP Basic auth (demo directory: 'password')." };
 
-    public Option<string?> Agents { get; } = new("--agents", "-a") { Description = "Agent ids for virtual users: a range 1000-1999, a list 1000,1234, or @file (one id a line). Default 1000-1999." };
+    public Option<string?> Agents { get; } = new("--agents", "-a") { Description = "Agent ids for virtual users: a range 1000-1999, a list 1000,1234, @file (one id a line), or @directory.yaml|.json (the simulator's directory file: its agents assigned to the scenario's MRDs, each with its own password). Default 1000-1999." };
 
     public Option<string?> Mrds { get; } = new("--mrds") { Description = "Comma-separated MRD ids (default 5000,5001,5002, task scenarios 5002; state-storm spreads agents over them; hot-pair uses the first; the task feed spreads tasks over them)." };
 

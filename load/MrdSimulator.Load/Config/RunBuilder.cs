@@ -161,12 +161,14 @@ public static class RunBuilder
         if (s.Type == "task-handling" && !target!.Correlating)
         {
             throw new ScenarioFileException("command line", s.Line, 0, "notifications",
-                $"scenario '{s.Name}': task-handling needs notifications (agents act on Dialog offers); use notifications: sse");
+                $"scenario '{s.Name}': task-handling needs notifications (agents act on Dialog offers); use notifications: sse or xmpp");
         }
 
+        var agents = AgentFeed.Parse(s.Agents, baseDirectory, s.AgentOrder, spec.Seed, s.Mrds);
+        target!.AddPasswords(agents.Passwords);
         var options = new FinesseScenarioOptions
         {
-            Agents = AgentFeed.Parse(s.Agents, baseDirectory, s.AgentOrder, spec.Seed),
+            Agents = agents,
             Mrds = s.Mrds,
             Cycles = s.Cycles,
             NotReadyReasons = s.NotReadyReasons,

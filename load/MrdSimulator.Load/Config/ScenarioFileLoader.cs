@@ -617,7 +617,7 @@ public static class ScenarioFileLoader
 
             if (s.Load is { } own && s.Type is "agent-shift" or "state-storm" or "task-handling")
             {
-                var agents = AgentFeed.Parse(s.Agents, Path.GetDirectoryName(Path.GetFullPath(file))).Count;
+                var agents = AgentFeed.Parse(s.Agents, Path.GetDirectoryName(Path.GetFullPath(file)), mrds: s.Mrds).Count;
                 var copies = own.OfType<KeepConstant>().Select(k => k.Copies).Concat(own.OfType<RampingConstant>().Select(k => k.Copies)).DefaultIfEmpty(0).Max();
                 if (copies > agents)
                 {

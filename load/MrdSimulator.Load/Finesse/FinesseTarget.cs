@@ -36,6 +36,7 @@ public sealed record FinesseOptions
 public sealed class FinesseTarget : IAsyncDisposable
 {
     private readonly Lazy<Task> _probe;
+    private readonly Dictionary<string, string> _passwords = new(StringComparer.Ordinal);
     private long _requestCounter;
 
     public FinesseTarget(FinesseOptions options, INotificationSource? source = null)
@@ -108,11 +109,23 @@ public sealed class FinesseTarget : IAsyncDisposable
         agentId,
         mrdId,
         new Uri(Options.BaseUrl, AgentMedia.SourceOf(agentId, mrdId)),
-        AgentMedia.Basic(agentId, Options.Password),
+        AgentMedia.Basic(agentId, PasswordOf(agentId)),
         Correlator.Pair(agentId, mrdId));
 
     public Task SubscribeAsync(string agentId, CancellationToken cancellationToken) =>
-        Notifications?.SubscribeAsync(agentId, Options.Password, cancellationToken) ?? Task.CompletedTask;
+        Notifications?.SubscribeAsync(agentId, PasswordOf(agentId), cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>Adds the agents' own passwords from a feed that knows them (a directory file); called before the run starts.</summary>
+    public void AddPasswords(IReadOnlyDictionary<string, string>? passwords)
+    {
+        foreach (var (agent, password) in passwords ?? new Dictionary<string, string>())
+        {
+            _passwords[agent] = password;
+        }
+    }
+
+    /// <summary>The agent's own password when its feed gave one, else the run's password.</summary>
+    public string PasswordOf(string agentId) => _passwords.GetValueOrDefault(agentId) ?? Options.Password;
 
     /// <summary>
     /// One Media PUT: registers the expected notification, sends the request timed into <paramref name="httpStep"/>

@@ -33,6 +33,7 @@ public static class CommandLineSwitches
         ("--admin-allow-remote true", "accept admin calls from non-loopback addresses (default: loopback only)"),
         ("--chaos-plan FILE", "chaos plan (YAML) to start with (docs/chaos.md)"),
         ("--chaos-seed N", "seed for the chaos plan's random choices"),
+        ("--chaos-drops-capacity N", "records kept of notifications faults cost, for GET /admin/chaos/drops (default 50000; older ones are counted as overflowed)"),
         ("--telemetry on|off", "telemetry collection, /metrics and /dashboard (default on; docs/observability.md)"),
         ("--environment NAME", "ASP.NET Core environment (default Production)"),
         ("-h, --help", "print this help and exit"),

@@ -96,7 +96,7 @@ public sealed class ChaosAttributionTests
                 "--cycles", "1", "--notification-timeout", "2s", "--max-fail-count", "0", "--chaos-plan", planFile, "--admin-token", Token,
                 "-t", "lost_notifications = 0", "-t", "contradicting_notifications = 0", "-o", reports, "--report-formats", "json,html,csv", "--plain",
             ];
-            var code = await CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+            var code = await CommandLine.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
             var folder = Directory.GetDirectories(reports).Single();
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(folder, "report.json")));
             return new RunOutcome(

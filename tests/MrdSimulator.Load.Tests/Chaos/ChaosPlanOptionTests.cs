@@ -114,7 +114,7 @@ public sealed class ChaosPlanOptionTests
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await CommandLine.Build().Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        var code = await CommandLine.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -32,7 +32,7 @@ internal sealed class RealSimulator : IAsyncDisposable
 
     public TaskSwallower? Swallower { get; }
 
-    public static RealSimulator Start(double timeScale = 1, int swallowEvery = 0)
+    public static RealSimulator Start(double timeScale = 1, int swallowEvery = 0, string? directoryFile = null)
     {
         var swallower = swallowEvery > 0 ? new TaskSwallower(swallowEvery) : null;
         var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
@@ -42,6 +42,11 @@ internal sealed class RealSimulator : IAsyncDisposable
             web.UseSetting("Simulator:Xmpp:Port", "-1");
             web.UseSetting("Tasks:AdminToken", AdminToken);
             web.UseSetting("Tasks:TimeScale", timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (directoryFile is not null)
+            {
+                web.UseSetting("Simulator:DirectoryFile", directoryFile);
+            }
+
             web.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
             if (swallower is not null)
             {

@@ -222,7 +222,7 @@ public sealed class TaskHandlingTests
         await using var sim = RealSimulator.Start();
         var output = new StringWriter();
         var error = new StringWriter();
-        var code = await CommandLine.Build().Parse(
+        var code = await CommandLine.Parse(
         [
             "run", "--builtin", "task-handling", "-u", sim.BaseUrl.ToString(), "--agents", "1000-1007", "--copies", "8", "-d", "2s",
             "--task-rate", "8", "--tasks-per-shift", "2", "--transfer-share", "0.5", "--handle-time", "50ms",

@@ -54,7 +54,7 @@ public sealed class TaskFeedScenario(string name, FinesseTarget target, FinesseS
     {
         var agent = options.Agents[0];
         using var request = new HttpRequestMessage(HttpMethod.Get, Target.Http.Resolve("/finesse/api/ScriptSelectors"));
-        request.Headers.Authorization = AgentMedia.Basic(agent, Target.Options.Password);
+        request.Headers.Authorization = AgentMedia.Basic(agent, Target.PasswordOf(agent));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(Target.Http.RequestTimeout);
         using var response = await Target.Http.Invoker.SendAsync(request, cts.Token);
