@@ -174,6 +174,18 @@ public static class MarkdownReport
         sb.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         sb.AppendLine(CultureInfo.InvariantCulture,
             $"| {n.Expected} | {n.Received} | {n.Lost} | {n.Duplicated} | {n.OutOfOrder} | {n.Contradicting} | {n.Unexpected} | {n.Late} | {n.ExpectedSilent} | {n.Unmatched} |");
+
+        if (n.Attributed)
+        {
+            sb.AppendLine();
+            sb.AppendLine("Lost and contradicting above are the unexplained ones (the threshold metrics); matched by requestId against the simulator's records of what its faults cost:");
+            sb.AppendLine();
+            sb.AppendLine("| | total | explained by a fault | unexplained | explained, by fault kind |");
+            sb.AppendLine("|---|---:|---:|---:|---|");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| lost | {n.LostTotal} | {n.LostExplained} | {n.Lost} | {HtmlReport.ByKind(n.LostExplainedByFault)} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| contradicting | {n.ContradictingTotal} | {n.ContradictingExplained} | {n.Contradicting} | {HtmlReport.ByKind(n.ContradictingExplainedByFault)} |");
+        }
+
         if (r.Tasks is { } tasks)
         {
             var columns = tasks.Columns();
@@ -185,17 +197,6 @@ public static class MarkdownReport
             sb.AppendLine(CultureInfo.InvariantCulture, $"| {string.Join(" | ", columns.Select(c => c.Value))} |");
             sb.AppendLine();
             sb.AppendLine(TaskNote);
-        }
-
-        if (n.Attributed)
-        {
-            sb.AppendLine();
-            sb.AppendLine("Lost and contradicting above are the unexplained ones (the threshold metrics); matched by requestId against the simulator's records of what its faults cost:");
-            sb.AppendLine();
-            sb.AppendLine("| | total | explained by a fault | unexplained | explained, by fault kind |");
-            sb.AppendLine("|---|---:|---:|---:|---|");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| lost | {n.LostTotal} | {n.LostExplained} | {n.Lost} | {HtmlReport.ByKind(n.LostExplainedByFault)} |");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| contradicting | {n.ContradictingTotal} | {n.ContradictingExplained} | {n.Contradicting} | {HtmlReport.ByKind(n.ContradictingExplainedByFault)} |");
         }
 
         if (r.FaultWindows.Count > 0)
@@ -212,6 +213,7 @@ public static class MarkdownReport
                     $"| {f.Id} | {f.Kind} | {f.Scope} | {HtmlReport.Window(f)} | {f.Injected} | {V(l?.Requests)} | {V(l?.FailedRequests)} | {V(l?.NotificationsOk)} | {V(l?.NotificationsFailed)} | {f.Undelivered} | {V(l?.LostExplained)} | {V(l?.ContradictingExplained)} | {V(l?.LostUnexplainedSentDuring)} |");
             }
         }
+
         if (r.Thresholds.Count > 0)
         {
             sb.AppendLine();
