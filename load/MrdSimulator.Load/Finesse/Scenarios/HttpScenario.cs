@@ -28,9 +28,6 @@ public sealed class HttpScenario(string name, HttpTarget target, HttpScenarioOpt
     private readonly HttpMethod _method = HttpMethod.Parse(options.Method);
     private readonly MediaTypeHeaderValue _contentType = new(options.ContentType);
     private readonly Uri _uri = target.Resolve(options.Path);
-    private readonly AuthenticationHeaderValue? _auth = options.BasicAuth is null
-        ? null
-        : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(options.BasicAuth)));
     private readonly string? _authText = options.BasicAuth is null ? null : "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(options.BasicAuth));
     private StepRecorder _step = null!;
 
@@ -67,9 +64,9 @@ public sealed class HttpScenario(string name, HttpTarget target, HttpScenarioOpt
                 request.Content.Headers.ContentType = s._contentType;
             }
 
-            if (s._auth is not null)
+            if (s._authText is not null)
             {
-                request.Headers.Authorization = s._auth;
+                request.Headers.TryAddWithoutValidation("Authorization", s._authText);
             }
 
             await HttpStep.SendAsync(s.Target, request, s._step, start, s.ExpectStatus, s._body?.Length ?? 0, ctx.CancellationToken);
