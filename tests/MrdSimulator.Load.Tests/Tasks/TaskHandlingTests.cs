@@ -118,7 +118,8 @@ public sealed class TaskHandlingTests
         var t = r.Tasks!;
         AssertEveryTaskAccountedFor(t);
         AssertNoNotificationProblems(r.Notifications);
-        Assert.True(t.Transferred > 5, Describe(r));
+        // How many distinct tasks get transferred depends on timing (one task may be handed on many times), not on correctness.
+        Assert.True(t.Transferred > 0 && t.Transfers >= t.Transferred, Describe(r));
         var transferred = tasks.Where(x => x.TransferredBy.Count > 0).ToList();
         Assert.Equal(t.Transferred, transferred.Count);
 
