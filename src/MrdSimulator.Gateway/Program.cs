@@ -27,7 +27,7 @@ try
     options = SimulatorSetup.ReadOptions(builder.Configuration);
     directory = SimulatorSetup.LoadDirectory(options);
     var chaos = ChaosOptions.Read(builder.Configuration);
-    builder.Services.AddSimulator(options, directory);
+    builder.AddSimulator(options, directory);
     builder.Services.AddTaskSimulation(builder.Configuration);
     builder.Services.AddChaos(chaos);
 }

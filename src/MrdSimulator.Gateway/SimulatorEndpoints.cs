@@ -20,6 +20,7 @@ public static class SimulatorEndpoints
     {
         app.UseExceptionHandler(error => error.Run(context =>
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
+        app.UseMiddleware<GrainFailureMiddleware>();
 
         app.MapObservability();
         app.UseChaos();

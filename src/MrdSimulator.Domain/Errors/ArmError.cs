@@ -1,3 +1,5 @@
+using Orleans;
+
 namespace MrdSimulator.Domain.Errors;
 
 /// <summary>
@@ -5,6 +7,7 @@ namespace MrdSimulator.Domain.Errors;
 /// <see cref="ErrorType"/> strings are Cisco's where the reference prints one, otherwise the simulator's wording
 /// (listed in docs/fidelity.md).
 /// </summary>
+[GenerateSerializer, Immutable, Alias("ArmError")]
 public sealed record ArmError(string Constant, int Code, string ErrorType)
 {
     public static readonly ArmError AgentAlreadyLoggedIn = new("E_ARM_STAT_AGENT_ALREADY_LOGGED_IN", 1, "Agent already logged into MRD");

@@ -1,6 +1,9 @@
+using Orleans;
+
 namespace MrdSimulator.Domain.Media;
 
 /// <summary>Agent states of a non-voice MRD (Finesse 12.5 "Agent States for Nonvoice Media").</summary>
+[GenerateSerializer]
 public enum AgentState : byte
 {
     Logout,
@@ -18,12 +21,14 @@ public enum AgentState : byte
     Work,
 }
 
+[GenerateSerializer]
 public enum InterruptAction : byte
 {
     Accept,
     Ignore,
 }
 
+[GenerateSerializer]
 public enum DialogLogoutAction : byte
 {
     Close,

@@ -1,6 +1,9 @@
+using Orleans;
+
 namespace MrdSimulator.Domain.Media;
 
 /// <summary>The fields of a Media PUT body; null where the element was absent.</summary>
+[GenerateSerializer, Immutable, Alias("MediaRequest")]
 public sealed record MediaRequest(
     AgentState? State = null,
     int? MaxDialogLimit = null,

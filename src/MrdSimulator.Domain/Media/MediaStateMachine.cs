@@ -1,8 +1,10 @@
 using System.Collections.Immutable;
 using MrdSimulator.Domain.Errors;
+using Orleans;
 
 namespace MrdSimulator.Domain.Media;
 
+[GenerateSerializer]
 public enum MediaEffect
 {
     /// <summary>Publish the new Media object.</summary>

@@ -1,6 +1,9 @@
+using Orleans;
+
 namespace MrdSimulator.Domain.Tasks;
 
 /// <summary>CCP contact states a task poll reports (ccp §4.3), lower case on the wire.</summary>
+[GenerateSerializer]
 public enum ContactStatus : byte
 {
     Unread,
@@ -34,6 +37,7 @@ public static class ContactReasons
 }
 
 /// <summary>How one task (one CCE task id) of a contact ended. A contact may carry several tasks: each transfer starts a new one.</summary>
+[GenerateSerializer]
 public enum TaskOutcome : byte
 {
     Live,

@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using MrdSimulator.Domain.Media;
+using Orleans;
 
 namespace MrdSimulator.Domain.Tasks;
 
 /// <summary>Non-voice <c>requestedAction</c> values (finesse.js MediaDialog.TaskActions).</summary>
+[GenerateSerializer]
 public enum DialogAction : byte
 {
     Accept,

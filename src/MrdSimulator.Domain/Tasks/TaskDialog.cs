@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using MrdSimulator.Domain.Media;
+using Orleans;
 
 namespace MrdSimulator.Domain.Tasks;
 
@@ -7,6 +8,7 @@ namespace MrdSimulator.Domain.Tasks;
 /// One non-voice Dialog as the agent's Media grain holds it. <see cref="Id"/> is the CCE task id
 /// (<c>prefix_callId_sequence</c>, e.g. <c>151635_312_1</c>), which is also the contact's <c>taskID</c>.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("TaskDialog")]
 public sealed record TaskDialog(
     string Id,
     string ContactId,

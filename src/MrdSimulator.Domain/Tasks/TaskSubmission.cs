@@ -1,11 +1,14 @@
 using System.Collections.Immutable;
+using Orleans;
 
 namespace MrdSimulator.Domain.Tasks;
 
 /// <summary>One <c>variables/variable</c> of a task request: a name and a (possibly empty) value.</summary>
+[GenerateSerializer, Immutable]
 public readonly record struct TaskVariable(string Name, string Value);
 
 /// <summary>A CCP task request (POST body or GET query), validated.</summary>
+[GenerateSerializer, Immutable, Alias("TaskSubmission")]
 public sealed record TaskSubmission(
     string Name,
     string Title,

@@ -1,15 +1,20 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using MrdSimulator.Domain.Chaos;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Media;
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.Gateway.Http;
+using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.SystemInfo;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Notifications;
-using MrdSimulator.Grains.Runtime;
-using MrdSimulator.Grains.Storage;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Notifications;
+using MrdSimulator.GrainInterfaces.Statistics;
+using MrdSimulator.GrainInterfaces.Tasks;
+using MrdSimulator.Grains.Chaos;
+using MrdSimulator.Grains.Messaging;
 
 namespace MrdSimulator.Gateway.Chaos;
 
@@ -27,7 +32,11 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     private const int HistoryCapacity = 10_000;
 
     private readonly object _gate = new();
-    private readonly Silo _silo;
+    private readonly IGrainFactory _grains;
+    private readonly SimulatorDirectory _directory;
+    private readonly NotificationHub _hub;
+    private readonly MediaFaultHook? _hook;
+    private readonly GrainOutbox? _localSilo;
     private readonly ServiceStatus _status;
     private readonly TimeProvider _time;
     private readonly ILogger<ChaosEngine> _log;
@@ -47,9 +56,6 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     // Set once a node is marked: keeps the hub's hot path (publishes nobody hears) lock-free without chaos.
     private volatile bool _anyCut;
     private readonly long[] _injectedByKind = new long[Enum.GetValues<FaultKind>().Length];
-    private readonly object _censusGate = new();
-    private readonly Dictionary<string, int> _signedInMrds = new(StringComparer.Ordinal);
-    private readonly HashSet<MediaGrainKey> _signedInPairs = [];
     private Fault[] _active = [];
     private Fault[] _rest = [];
     private Fault[] _backend = [];
@@ -63,9 +69,26 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     private long _dropsTotal;
     private long _sessionsDropped;
 
-    public ChaosEngine(Silo silo, ServiceStatus status, TimeProvider time, SessionRegistry sessions, ChaosOptions options, IMeterFactory meters, ILogger<ChaosEngine> log)
+    /// <param name="hook">The co-hosted silo's chaos hook (none in a process without a silo).</param>
+    /// <param name="localSilo">The co-hosted silo's outbox, flushed before the agent limit counts sign-ins.</param>
+    public ChaosEngine(
+        IGrainFactory grains,
+        SimulatorDirectory directory,
+        NotificationHub hub,
+        ServiceStatus status,
+        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
+        SessionRegistry sessions,
+        ChaosOptions options,
+        IMeterFactory meters,
+        ILogger<ChaosEngine> log,
+        MediaFaultHook? hook = null,
+        GrainOutbox? localSilo = null)
     {
-        _silo = silo;
+        _grains = grains;
+        _directory = directory;
+        _hub = hub;
+        _hook = hook;
+        _localSilo = localSilo;
         _status = status;
         _time = time;
         _log = log;
@@ -74,9 +97,12 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         AdminSeed = options.Seed ?? (ulong)Random.Shared.NextInt64();
         _drops = new DropLog(options.DropsCapacity, time);
         _metrics = new ChaosMetrics(meters, ActiveMeasurements);
-        silo.Hub.Interceptor = InterceptNotification;
-        silo.Hub.LossObserver = this;
-        silo.MediaFaults.Current = this;
+        hub.Interceptor = InterceptNotification;
+        hub.LossObserver = this;
+        if (hook is not null)
+        {
+            hook.Current = this;
+        }
     }
 
     public ChaosOptions Options { get; }
@@ -90,16 +116,8 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
     public bool HasRestFaults => Volatile.Read(ref _rest).Length > 0;
 
-    public int SignedInAgents
-    {
-        get
-        {
-            lock (_censusGate)
-            {
-                return _signedInMrds.Count;
-            }
-        }
-    }
+    /// <summary>Agents signed in to at least one MRD (what a peripheral's agent limit counts).</summary>
+    public async Task<int> SignedInAgentsAsync() => (await SignedInUsersAsync()).Count;
 
     public long NotificationsDropped => Interlocked.Read(ref _dropsTotal);
 
@@ -283,9 +301,13 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             pending.Timer?.Dispose();
         }
 
-        _silo.Hub.Interceptor = null;
-        _silo.Hub.LossObserver = null;
-        _silo.MediaFaults.Current = null;
+        _hub.Interceptor = null;
+        _hub.LossObserver = null;
+        if (_hook is not null)
+        {
+            _hook.Current = null;
+        }
+
         _metrics.Dispose();
     }
 
@@ -361,7 +383,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
     // ---- Back end ---------------------------------------------------------------------------------
 
-    public ArmError? BeforeApply(MediaGrainKey key, MediaRequest request, MediaState current)
+    public async ValueTask<ArmError?> BeforeApplyAsync(MediaGrainKey key, MediaRequest request, MediaState current)
     {
         var faults = Volatile.Read(ref _backend);
         if (faults.Length == 0)
@@ -378,7 +400,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             }
 
             // A peripheral's agent limit refuses agents not yet signed in anywhere once the limit is reached.
-            if (f.Spec.MaxSignedIn is { } max && (op != MediaOperations.Login || current.IsSignedIn || !AtAgentLimit(key.UserId, max)))
+            if (f.Spec.MaxSignedIn is { } max && (op != MediaOperations.Login || current.IsSignedIn || !await AtAgentLimitAsync(key.UserId, max)))
             {
                 continue;
             }
@@ -391,37 +413,6 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         }
 
         return null;
-    }
-
-    public void StateChanged(MediaGrainKey key, MediaState previous, MediaState next)
-    {
-        if (previous.IsSignedIn == next.IsSignedIn)
-        {
-            return;
-        }
-
-        lock (_censusGate)
-        {
-            if (next.IsSignedIn)
-            {
-                if (_signedInPairs.Add(key))
-                {
-                    _signedInMrds[key.UserId] = _signedInMrds.GetValueOrDefault(key.UserId) + 1;
-                }
-            }
-            else if (_signedInPairs.Remove(key))
-            {
-                var left = _signedInMrds[key.UserId] - 1;
-                if (left == 0)
-                {
-                    _signedInMrds.Remove(key.UserId);
-                }
-                else
-                {
-                    _signedInMrds[key.UserId] = left;
-                }
-            }
-        }
     }
 
     public bool RingsOut(MediaGrainKey key, string dialogId)
@@ -438,12 +429,32 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         return false;
     }
 
-    private bool AtAgentLimit(string userId, int max)
+    private async Task<bool> AtAgentLimitAsync(string userId, int max)
     {
-        lock (_censusGate)
+        var signedIn = await SignedInUsersAsync();
+        return signedIn.Count >= max && !signedIn.Contains(userId);
+    }
+
+    /// <summary>Users signed in to any MRD, from the MRDs' statistics grains (after this silo's latest changes reach them).</summary>
+    private async Task<HashSet<string>> SignedInUsersAsync()
+    {
+        var users = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (_, mrdUsers) in await SignedInByMrdAsync())
         {
-            return _signedInMrds.Count >= max && !_signedInMrds.ContainsKey(userId);
+            users.UnionWith(mrdUsers);
         }
+
+        return users;
+    }
+
+    private async Task<(int MrdId, System.Collections.Immutable.ImmutableArray<string> Users)[]> SignedInByMrdAsync()
+    {
+        if (_localSilo is not null)
+        {
+            await _localSilo.FlushStatsAsync();
+        }
+
+        return await Task.WhenAll(_directory.NonVoiceMrds.Select(async m => (m.Id, await _grains.GetGrain<IMrdStatsGrain>(m.Id).GetSignedInAsync())));
     }
 
     // ---- Notifications ----------------------------------------------------------------------------
@@ -695,7 +706,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         // A sign-in already past the gateway may land during the first pass; a second pass catches it.
         for (var pass = 0; pass < 3; pass++)
         {
-            var keys = SignedInKeys();
+            var keys = await SignedInKeysAsync().ConfigureAwait(false);
             if (keys.Count == 0)
             {
                 break;
@@ -705,12 +716,12 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             {
                 try
                 {
-                    if (await _silo.MediaGrains.InvokeAsync(key, g => g.FailOverAsync(state)).ConfigureAwait(false))
+                    if (await _grains.GetMediaGrain(key).FailOverAsync(state).ConfigureAwait(false))
                     {
                         failed.Add(key);
                     }
                 }
-                catch (MailboxFullException)
+                catch (Exception ex) when (GrainFailureMiddleware.IsGrainFailure(ex))
                 {
                     // Retried by the next pass.
                 }
@@ -735,13 +746,14 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     /// <summary>task.expire: each live dialog of the agents in scope ends as if its lifetime was exceeded, and each task waiting in a queue in scope as if its taskLife ran out (per-task probability).</summary>
     private async Task ExpireTasksAsync(Fault fault)
     {
-        var keys = SignedInKeys().Where(k => fault.Spec.Scope.Matches(k.UserId, k.MrdId)).ToList();
+        var keys = (await SignedInKeysAsync().ConfigureAwait(false)).Where(k => fault.Spec.Scope.Matches(k.UserId, k.MrdId)).ToList();
         var ended = 0;
         foreach (var key in keys)
         {
             try
             {
-                var ids = await _silo.MediaGrains.InvokeAsync(key, g => g.ExpireTasksAsync(id =>
+                var grain = _grains.GetMediaGrain(key);
+                var chosen = (await grain.GetDialogsAsync().ConfigureAwait(false)).Dialogs.Select(d => d.Id).Where(id =>
                 {
                     if (!fault.Decide(key.UserId, out var n))
                     {
@@ -750,10 +762,13 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
                     Record(fault, key.UserId, n, $"expire {key} {id}");
                     return true;
-                })).ConfigureAwait(false);
-                ended += ids.Count;
+                }).ToImmutableArray();
+                if (!chosen.IsEmpty)
+                {
+                    ended += (await grain.ExpireDialogsAsync(chosen).ConfigureAwait(false)).Length;
+                }
             }
-            catch (MailboxFullException)
+            catch (Exception ex) when (GrainFailureMiddleware.IsGrainFailure(ex))
             {
                 _log.LogWarning("Chaos fault {Id}: {Key} was too busy to expire its tasks", fault.Id, key);
             }
@@ -764,24 +779,28 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         var queued = 0;
         if (!fault.Spec.Scope.HasUsers)
         {
-            foreach (var mrd in _silo.Directory.NonVoiceMrds.Where(m => fault.Spec.Scope.MatchesMrd(m.Id)))
+            foreach (var mrd in _directory.NonVoiceMrds.Where(m => fault.Spec.Scope.MatchesMrd(m.Id)))
             {
                 var scopeKey = "queue-" + mrd.Id.ToString(CultureInfo.InvariantCulture);
                 try
                 {
-                    var contacts = await _silo.Tasks.ExpireQueuedAsync(mrd.Id, task =>
+                    var queue = _grains.GetGrain<IMrdQueueGrain>(mrd.Id);
+                    var chosen = (await queue.GetSnapshotAsync().ConfigureAwait(false)).QueuedContacts.Where(contactId =>
                     {
                         if (!fault.Decide(scopeKey, out var n))
                         {
                             return false;
                         }
 
-                        Record(fault, scopeKey, n, $"expire queued {mrd.Id} {task.ContactId}");
+                        Record(fault, scopeKey, n, $"expire queued {mrd.Id} {contactId}");
                         return true;
-                    }).ConfigureAwait(false);
-                    queued += contacts.Count;
+                    }).ToImmutableArray();
+                    if (!chosen.IsEmpty)
+                    {
+                        queued += (await queue.ExpireQueuedAsync(chosen).ConfigureAwait(false)).Length;
+                    }
                 }
-                catch (MailboxFullException)
+                catch (Exception ex) when (GrainFailureMiddleware.IsGrainFailure(ex))
                 {
                     _log.LogWarning("Chaos fault {Id}: the queue of MRD {Mrd} was too busy to expire its tasks", fault.Id, mrd.Id);
                 }
@@ -791,28 +810,11 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         _log.LogWarning("Chaos fault {Id} expired {Count} live dialogs and {Queued} queued tasks", fault.Id, ended, queued);
     }
 
-    private List<MediaGrainKey> SignedInKeys()
-    {
-        var keys = new HashSet<MediaGrainKey>();
-        lock (_censusGate)
-        {
-            keys.UnionWith(_signedInPairs);
-        }
-
-        // State written before this engine existed (or by code that bypassed the hook) is found in storage.
-        if (_silo.MediaStorage is MemoryGrainStorage<MediaGrainKey, MediaState> memory)
-        {
-            foreach (var (key, stored) in memory.Entries)
-            {
-                if (stored.State.IsSignedIn)
-                {
-                    keys.Add(key);
-                }
-            }
-        }
-
-        return [.. keys.OrderBy(k => k.UserId, StringComparer.Ordinal).ThenBy(k => k.MrdId)];
-    }
+    /// <summary>Every signed-in agent×MRD pair, ordered, from the MRDs' statistics grains.</summary>
+    private async Task<List<MediaGrainKey>> SignedInKeysAsync() =>
+        [.. (await SignedInByMrdAsync().ConfigureAwait(false))
+            .SelectMany(m => m.Users.Select(u => new MediaGrainKey(u, m.MrdId)))
+            .OrderBy(k => k.UserId, StringComparer.Ordinal).ThenBy(k => k.MrdId)];
 
     /// <summary>
     /// Cuts the matching sessions and counts them; used by failover, service down and XMPP faults. The users'
@@ -861,7 +863,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
         foreach (var node in NodeKey.AllFor(userId))
         {
-            if (!onlyUnsubscribed || _silo.Hub.SubscriberCount(node) == 0)
+            if (!onlyUnsubscribed || _hub.SubscriberCount(node) == 0)
             {
                 _cutNodes[node] = fault;
                 _anyCut = true;

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.Gateway.Notifications;
 
 namespace MrdSimulator.Gateway.Chaos;
 

@@ -24,6 +24,7 @@ public static class CommandLineSwitches
         ("--lockout-duration HH:MM:SS", "how long a lockout lasts (default 00:05:00)"),
         ("--mailbox-capacity N", "calls that may wait for one agent×MRD grain before new ones get 503 (default 1024)"),
         ("--collection-age HH:MM:SS", "idle time before a grain is deactivated (default 00:15:00)"),
+        ("--silo-port N", "the embedded Orleans silo's loopback port (default 0: any free port)"),
         ("--bots N", "bot agents signed in to each non-voice MRD (docs/tasks.md; default 0)"),
         ("--task-rate N", "Poisson task arrivals per MRD per simulated hour (default 0: none)"),
         ("--handle-time SECONDS", "bots' mean handle time (default 180)"),

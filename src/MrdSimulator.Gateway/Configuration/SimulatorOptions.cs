@@ -30,6 +30,9 @@ public sealed record SimulatorOptions
 
     public TimeSpan CollectionQuantum { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>The embedded silo's port on loopback; 0 picks a free one (nothing outside the process uses it).</summary>
+    public int SiloPort { get; init; }
+
     public Observability.TelemetryMode Telemetry { get; init; } = Observability.TelemetryMode.On;
     public Xmpp.XmppOptions Xmpp { get; init; } = new();
 }

@@ -1,10 +1,12 @@
+using System.Net;
+using System.Net.Sockets;
 using MrdSimulator.Domain.Directory;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Runtime;
+using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.Observability;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
 using MrdSimulator.Gateway.Xmpp;
+using MrdSimulator.Grains.Hosting;
 
 namespace MrdSimulator.Gateway.Configuration;
 
@@ -20,6 +22,7 @@ public static class SimulatorSetup
         ["--lockout-duration"] = "Simulator:LockoutDuration",
         ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
         ["--collection-age"] = "Simulator:CollectionAge",
+        ["--silo-port"] = "Simulator:SiloPort",
         ["--admin-allow-remote"] = "Chaos:AdminAllowRemote",
         ["--chaos-plan"] = "Chaos:PlanFile",
         ["--chaos-seed"] = "Chaos:Seed",
@@ -49,45 +52,61 @@ public static class SimulatorSetup
             throw new OptionsException("--mailbox-capacity", "must be at least 1");
         }
 
+        if (options.SiloPort is < 0 or > 65535)
+        {
+            throw new OptionsException("--silo-port", $"{options.SiloPort} is outside 0..65535");
+        }
+
         return options;
     }
 
     public static SimulatorDirectory LoadDirectory(SimulatorOptions options) =>
         options.DirectoryFile is { } file ? DirectoryLoader.LoadFile(file) : DemoDirectory.Create(options.Agents);
 
-    public static IServiceCollection AddSimulator(this IServiceCollection services, SimulatorOptions options, SimulatorDirectory directory)
+    /// <summary>
+    /// The simulator on its embedded default: an Orleans silo co-hosted in this web host (localhost clustering,
+    /// state in this process) and the gateway's own services, which reach the grains through the host's
+    /// <c>IGrainFactory</c> without a network hop.
+    /// </summary>
+    public static WebApplicationBuilder AddSimulator(this WebApplicationBuilder builder, SimulatorOptions options, SimulatorDirectory directory)
     {
+        var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(directory);
-        services.AddSingleton(TimeProvider.System);
-        // Resolved from the container so that tests and hosts can replace options, directory or clock.
-        services.AddSingleton(sp =>
+        builder.UseOrleans(silo =>
         {
-            var o = sp.GetRequiredService<SimulatorOptions>();
-            return new Silo(
-                sp.GetRequiredService<SimulatorDirectory>(),
-                new GrainRuntimeOptions { MailboxCapacity = o.MailboxCapacity, CollectionAge = o.CollectionAge, CollectionQuantum = o.CollectionQuantum },
-                sp.GetRequiredService<TimeProvider>());
+            // The silo talks to no other silo and serves no external client: loopback, no gateway port.
+            silo.UseLocalhostClustering(siloPort: options.SiloPort > 0 ? options.SiloPort : FreeLoopbackPort(), gatewayPort: 0);
+            silo.AddSimulatorGrains(new SimulatorSiloOptions
+            {
+                MailboxCapacity = options.MailboxCapacity,
+                CollectionAge = options.CollectionAge,
+                CollectionQuantum = options.CollectionQuantum,
+                Store = GrainStateStore.InProcess,
+            });
+            silo.AddActivityPropagation();
         });
-        services.AddSingleton(sp => sp.GetRequiredService<Silo>().Hub);
+
+        // Orleans logs each silo stage and Polly each activation's placement at Information.
+        builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
+
+        services.AddSingleton<NotificationHub>();
+        services.AddSingleton<NotificationRelay>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationRelay>());
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
-        services.AddHostedService<SiloLifetime>();
         services.AddObservability(options);
         services.AddXmpp();
-        return services;
+        return builder;
     }
 
-    /// <summary>Starts idle collection with the host; the container disposes the silo.</summary>
-    private sealed class SiloLifetime(Silo silo) : IHostedService
+    /// <summary>A port the OS says is free on loopback now (a race only with another process binding it in the next moment).</summary>
+    private static int FreeLoopbackPort()
     {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            silo.Runtime.StartCollector();
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }
 

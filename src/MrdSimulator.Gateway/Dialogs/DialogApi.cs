@@ -5,9 +5,9 @@ using MrdSimulator.Domain.Xml;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Security;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Runtime;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Tasks;
+using MrdSimulator.Domain.Directory;
 
 namespace MrdSimulator.Gateway.Dialogs;
 
@@ -28,20 +28,21 @@ public static class DialogApi
         return finesse;
     }
 
-    private static async Task<IResult> GetDialogAsync(string dialogId, FinesseCaller caller, Silo silo)
+    private static async Task<IResult> GetDialogAsync(string dialogId, FinesseCaller caller, IGrainFactory grains, SimulatorDirectory directory)
     {
-        if (Locate(dialogId, caller, silo, out var mrdId) is { } error)
+        foreach (var mrdId in CallerMrds(caller, directory))
         {
-            return FinesseResults.Error(error);
+            var view = await grains.GetMediaGrain(caller.User.Id, mrdId).GetDialogsAsync();
+            if (view.Dialogs.Find(d => d.Id == dialogId) is { } dialog)
+            {
+                return FinesseResults.Xml(DialogXml.Dialog(dialog, view.Interrupted));
+            }
         }
 
-        var (dialogs, interrupted) = await silo.GetMediaGrain(caller.User.Id, mrdId).GetDialogsAsync();
-        return dialogs.Find(d => d.Id == dialogId) is { } dialog
-            ? FinesseResults.Xml(DialogXml.Dialog(dialog, interrupted))
-            : FinesseResults.Error(NoDialog(dialogId));
+        return FinesseResults.Error(await NotHeldAsync(dialogId, caller, grains));
     }
 
-    private static async Task<IResult> PutDialogAsync(string dialogId, HttpContext context, FinesseCaller caller, Silo silo, SimulatorOptions options)
+    private static async Task<IResult> PutDialogAsync(string dialogId, HttpContext context, FinesseCaller caller, IGrainFactory grains, SimulatorDirectory directory, SimulatorOptions options)
     {
         if (RequestId.Read(context, out var requestId) is { } requestIdError)
         {
@@ -97,32 +98,28 @@ public static class DialogApi
             return FinesseResults.Error(ApiError.ParameterMissing("toAddress"));
         }
 
-        if (Locate(dialogId, caller, silo, out var mrdId) is { } locateError)
+        // The agent's Media grain that holds the dialog acts on it; the others answer NotFound and change nothing.
+        foreach (var mrdId in CallerMrds(caller, directory))
         {
-            return FinesseResults.Error(locateError);
+            var result = await grains.GetMediaGrain(caller.User.Id, mrdId).ActAsync(dialogId, action, toAddress, requestId);
+            if (result == DialogActResult.NotFound)
+            {
+                continue;
+            }
+
+            var media = mrdId.ToString(CultureInfo.InvariantCulture);
+            return result switch
+            {
+                DialogActResult.Accepted or DialogActResult.AcceptedWithAsyncError => FinesseResults.Accepted(),
+                DialogActResult.UnknownTarget => FinesseResults.Error(ApiError.InvalidInput("toAddress", $"'{toAddress}' is not a script selector", media)),
+                _ => FinesseResults.Error(ApiError.InvalidInput("requestedAction", "Invalid 'requestedAction' specified for task", media)),
+            };
         }
 
-        var media = mrdId.ToString(CultureInfo.InvariantCulture);
-        DialogActResult result;
-        try
-        {
-            result = await silo.GetMediaGrain(caller.User.Id, mrdId).ActAsync(dialogId, action, toAddress, requestId);
-        }
-        catch (MailboxFullException)
-        {
-            return FinesseResults.Error(ApiError.ServiceUnavailable("Too many requests are waiting for this agent's Media; try again") with { ErrorMedia = media });
-        }
-
-        return result switch
-        {
-            DialogActResult.Accepted or DialogActResult.AcceptedWithAsyncError => FinesseResults.Accepted(),
-            DialogActResult.NotFound => FinesseResults.Error(NoDialog(dialogId) with { ErrorMedia = media }),
-            DialogActResult.UnknownTarget => FinesseResults.Error(ApiError.InvalidInput("toAddress", $"'{toAddress}' is not a script selector", media)),
-            _ => FinesseResults.Error(ApiError.InvalidInput("requestedAction", "Invalid 'requestedAction' specified for task", media)),
-        };
+        return FinesseResults.Error(await NotHeldAsync(dialogId, caller, grains));
     }
 
-    private static async Task<IResult> GetDialogListAsync(string id, string mrdId, FinesseCaller caller, Silo silo)
+    private static async Task<IResult> GetDialogListAsync(string id, string mrdId, FinesseCaller caller, IGrainFactory grains, SimulatorDirectory directory)
     {
         if (caller.RequireSelf(id) is { } denied)
         {
@@ -134,7 +131,7 @@ public static class DialogApi
             return FinesseResults.Error(ApiError.InvalidInput("mrdId", $"'{mrdId}' is not a Media Routing Domain id", mrdId));
         }
 
-        if (silo.Directory.FindMrd(mrdNumber) is not { IsVoice: false })
+        if (directory.FindMrd(mrdNumber) is not { IsVoice: false })
         {
             return FinesseResults.Error(ApiError.NotFound($"Media Routing Domain {mrdNumber} does not exist", "mrdId", mrdId));
         }
@@ -144,35 +141,42 @@ public static class DialogApi
             return FinesseResults.Xml(DialogXml.List([], false));
         }
 
-        var (dialogs, interrupted) = await silo.GetMediaGrain(id, mrdNumber).GetDialogsAsync();
-        return FinesseResults.Xml(DialogXml.List(dialogs, interrupted));
+        var view = await grains.GetMediaGrain(id, mrdNumber).GetDialogsAsync();
+        return FinesseResults.Xml(DialogXml.List(view.Dialogs, view.Interrupted));
     }
 
-    private static IResult GetScriptSelectors(string? mrdType, Silo silo) =>
+    private static IResult GetScriptSelectors(string? mrdType, SimulatorDirectory directory) =>
         mrdType switch
         {
-            null or "" or "all" or "digitalchannel" or "digitalchannels" => FinesseResults.Xml(TaskXml.ScriptSelectors(silo.Directory.ScriptSelectors, RoutingClient)),
+            null or "" or "all" or "digitalchannel" or "digitalchannels" => FinesseResults.Xml(TaskXml.ScriptSelectors(directory.ScriptSelectors, RoutingClient)),
             "voice" => FinesseResults.Xml(TaskXml.ScriptSelectors([], RoutingClient)),
             _ => FinesseResults.Error(ApiError.InvalidInput("mrdType", $"Invalid mrdType '{mrdType}'; expected voice, digitalchannel or all")),
         };
 
-    /// <summary>Finds which of the caller's MRDs holds the dialog; a dialog held by someone else is 401 (only the participant may act).</summary>
-    private static ApiError? Locate(string dialogId, FinesseCaller caller, Silo silo, out int mrdId)
+    /// <summary>The caller's non-voice MRDs, where a dialog of theirs can be.</summary>
+    private static IEnumerable<int> CallerMrds(FinesseCaller caller, SimulatorDirectory directory) =>
+        caller.User.MrdIds.Where(id => directory.FindMrd(id) is { IsVoice: false });
+
+    /// <summary>
+    /// None of the caller's Media grains holds the dialog: 401 when another agent holds it (only the participant may
+    /// act or look), 404 when nobody does.
+    /// </summary>
+    private static async Task<ApiError> NotHeldAsync(string dialogId, FinesseCaller caller, IGrainFactory grains)
     {
-        mrdId = 0;
-        if (silo.Tasks.Contacts.FindByTask(dialogId) is not { } contact || contact.TaskId != dialogId || contact.AgentId is null || contact.MrdId is null)
+        if (!IsTaskId(dialogId)
+            || await grains.GetGrain<ITaskGrain>(dialogId).GetContactIdAsync() is not { } contactId
+            || await grains.GetGrain<IContactGrain>(contactId).GetAsync() is not { TaskId: { } taskId, AgentId: { } agentId }
+            || taskId != dialogId
+            || agentId == caller.User.Id)
         {
             return NoDialog(dialogId);
         }
 
-        if (contact.AgentId != caller.User.Id)
-        {
-            return new ApiError(401, "Invalid Authorization User Specified", "The authenticated user is not a participant of this dialog", dialogId);
-        }
-
-        mrdId = contact.Legs.Count > 0 ? contact.Legs[^1].MrdId : contact.MrdId.Value;
-        return null;
+        return new ApiError(401, "Invalid Authorization User Specified", "The authenticated user is not a participant of this dialog", dialogId);
     }
+
+    /// <summary>Only ids of the CCE task format name a task grain; anything else is unknown without a lookup.</summary>
+    private static bool IsTaskId(string dialogId) => dialogId.Length <= 64 && dialogId.Count(c => c == '_') == 2 && dialogId.All(c => c == '_' || char.IsAsciiDigit(c));
 
     private static ApiError NoDialog(string dialogId) => ApiError.NotFound($"Dialog {dialogId} does not exist", dialogId);
 }

@@ -6,8 +6,7 @@ using MrdSimulator.Domain.Xml;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Security;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Runtime;
+using MrdSimulator.GrainInterfaces.Media;
 
 namespace MrdSimulator.Gateway.Media;
 
@@ -24,36 +23,36 @@ public static class MediaApi
         return finesse;
     }
 
-    private static async Task<IResult> GetMediaAsync(string id, string mrdId, FinesseCaller caller, Silo silo)
+    private static async Task<IResult> GetMediaAsync(string id, string mrdId, FinesseCaller caller, IGrainFactory grains, SimulatorDirectory directory)
     {
-        if (Resolve(id, mrdId, caller, silo.Directory, out var mrd) is { } error)
+        if (Resolve(id, mrdId, caller, directory, out var mrd) is { } error)
         {
             return FinesseResults.Error(error);
         }
 
-        var state = caller.User.IsAssignedTo(mrd.Id) ? await silo.GetMediaGrain(id, mrd.Id).GetStateAsync() : null;
-        return FinesseResults.Xml(MediaXml.Media(id, mrd, state, silo.Directory, declaration: true));
+        var state = caller.User.IsAssignedTo(mrd.Id) ? await grains.GetMediaGrain(id, mrd.Id).GetStateAsync() : null;
+        return FinesseResults.Xml(MediaXml.Media(id, mrd, state, directory, declaration: true));
     }
 
-    private static async Task<IResult> GetMediaListAsync(string id, FinesseCaller caller, Silo silo)
+    private static async Task<IResult> GetMediaListAsync(string id, FinesseCaller caller, IGrainFactory grains, SimulatorDirectory directory)
     {
         if (caller.RequireSelf(id) is { } error)
         {
             return FinesseResults.Error(error);
         }
 
-        var entries = new List<(MediaRoutingDomain, MediaState?)>(silo.Directory.NonVoiceMrds.Count);
-        foreach (var mrd in silo.Directory.NonVoiceMrds)
+        var entries = new List<(MediaRoutingDomain, MediaState?)>(directory.NonVoiceMrds.Count);
+        foreach (var mrd in directory.NonVoiceMrds)
         {
-            entries.Add((mrd, caller.User.IsAssignedTo(mrd.Id) ? await silo.GetMediaGrain(id, mrd.Id).GetStateAsync() : null));
+            entries.Add((mrd, caller.User.IsAssignedTo(mrd.Id) ? await grains.GetMediaGrain(id, mrd.Id).GetStateAsync() : null));
         }
 
-        return FinesseResults.Xml(MediaXml.MediaList(id, entries, silo.Directory));
+        return FinesseResults.Xml(MediaXml.MediaList(id, entries, directory));
     }
 
-    private static async Task<IResult> PutMediaAsync(string id, string mrdId, HttpContext context, FinesseCaller caller, Silo silo, SimulatorOptions options)
+    private static async Task<IResult> PutMediaAsync(string id, string mrdId, HttpContext context, FinesseCaller caller, IGrainFactory grains, SimulatorDirectory directory, SimulatorOptions options)
     {
-        if (Resolve(id, mrdId, caller, silo.Directory, out var mrd) is { } error)
+        if (Resolve(id, mrdId, caller, directory, out var mrd) is { } error)
         {
             return FinesseResults.Error(error);
         }
@@ -76,21 +75,14 @@ public static class MediaApi
             (request, error) = MediaRequestParser.Parse(body.Memory, mrd.Id);
         }
 
-        error ??= MediaRequestParser.Validate(request!, caller.User, mrd.Id, silo.Directory);
+        error ??= MediaRequestParser.Validate(request!, caller.User, mrd.Id, directory);
         if (error is not null)
         {
             return FinesseResults.Error(error);
         }
 
-        try
-        {
-            await silo.GetMediaGrain(id, mrd.Id).ApplyAsync(request!, requestId);
-        }
-        catch (MailboxFullException)
-        {
-            return FinesseResults.Error(ApiError.ServiceUnavailable("Too many requests are waiting for this Media object; try again") with { ErrorMedia = media });
-        }
-
+        // A grain that is full or unreachable throws; GrainFailureMiddleware answers 503 with this MRD as ErrorMedia.
+        await grains.GetMediaGrain(id, mrd.Id).ApplyAsync(request!, requestId);
         return FinesseResults.Accepted();
     }
 

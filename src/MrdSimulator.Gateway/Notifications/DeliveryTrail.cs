@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using MrdSimulator.Grains.Notifications;
 
 namespace MrdSimulator.Gateway.Notifications;
 

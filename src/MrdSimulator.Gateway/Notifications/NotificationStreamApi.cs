@@ -5,7 +5,7 @@ using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Security;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.GrainInterfaces.Notifications;
 
 namespace MrdSimulator.Gateway.Notifications;
 
@@ -26,7 +26,7 @@ public static class NotificationStreamApi
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, SimulatorOptions options)
+    private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, NotificationRelay relay, SimulatorOptions options)
     {
         var inbox = new StreamInbox(options.StreamQueueCapacity);
         var userId = caller.User.Id;
@@ -40,8 +40,11 @@ public static class NotificationStreamApi
             context.Abort();
         });
         var subscriptions = NodeKey.AllFor(userId).Select(node => hub.Subscribe(node, inbox)).ToList();
+        IDisposable? watch = null;
         try
         {
+            // ": connected" is written once this process receives the user's Updates: nothing published after it is missed.
+            watch = await relay.WatchAsync(userId, context.RequestAborted);
             var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
@@ -89,6 +92,7 @@ public static class NotificationStreamApi
         }
         finally
         {
+            watch?.Dispose();
             subscriptions.ForEach(s => s.Dispose());
             if (Volatile.Read(ref cut.Value) is { Lost: { } lost })
             {

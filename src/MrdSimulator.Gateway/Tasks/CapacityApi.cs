@@ -1,5 +1,7 @@
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.GrainInterfaces.Statistics;
+using MrdSimulator.GrainInterfaces.Tasks;
 
 namespace MrdSimulator.Gateway.Tasks;
 
@@ -8,7 +10,12 @@ public static class CapacityApi
 {
     public static IEndpointRouteBuilder MapCapacityApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin/capacity", async (HttpContext context, Silo silo, TaskSimulationOptions options, TimeProvider time) =>
+        app.MapGet("/admin/capacity", async (
+            HttpContext context,
+            IGrainFactory grains,
+            SimulatorDirectory directory,
+            TaskSimulationOptions options,
+            [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time) =>
         {
             if (!TaskSetup.IsAdmin(context, options))
             {
@@ -16,18 +23,17 @@ public static class CapacityApi
             }
 
             var mrds = new List<CapacitySnapshot>();
-            foreach (var mrd in silo.Directory.NonVoiceMrds)
+            foreach (var mrd in directory.NonVoiceMrds)
             {
-                var queue = await silo.Tasks.GetQueue(mrd.Id).GetSnapshotAsync();
-                mrds.Add(silo.Tasks.Capacity.Snapshot(mrd.Id, mrd.Name, mrd.ServiceLevelThresholdSeconds) with { Queued = queue.Queued });
+                // The queue's own length is current; the figures reach the statistics grain a moment after they change.
+                var queue = await grains.GetGrain<IMrdQueueGrain>(mrd.Id).GetSnapshotAsync();
+                mrds.Add(await grains.GetGrain<IMrdStatsGrain>(mrd.Id).GetCapacityAsync() with { Queued = queue.Queued });
             }
 
             return Results.Json(new
             {
                 simulatedTime = time.GetUtcNow(),
                 timeScale = options.TimeScale,
-                contacts = silo.Tasks.Contacts.Count,
-                faults = silo.Tasks.Faults,
                 mrds,
             });
         });

@@ -2,9 +2,8 @@ using System.Globalization;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Runtime;
-using MrdSimulator.Grains.Tasks;
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.GrainInterfaces.Tasks;
 
 namespace MrdSimulator.Gateway.Tasks;
 
@@ -21,18 +20,18 @@ public static class CcpTaskApi
         foreach (var prefix in Prefixes)
         {
             var p = prefix;
-            app.MapPost(p + "/feed/{feedId}", (string feedId, HttpContext context, Silo silo) => CreateFromBodyAsync(p, feedId, context, silo));
-            app.MapGet(p + "/feed/{feedId}", (string feedId, HttpContext context, Silo silo) => CreateFromQueryAsync(p, feedId, context, silo));
-            app.MapGet(p + "/contact/{contactId}", (string contactId, Silo silo) => Poll(p, contactId, silo));
-            app.MapDelete(p + "/contact/{contactId}", (string contactId, Silo silo) => CancelAsync(contactId, silo));
+            app.MapPost(p + "/feed/{feedId}", (string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory) => CreateFromBodyAsync(p, feedId, context, grains, directory));
+            app.MapGet(p + "/feed/{feedId}", (string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory) => CreateFromQueryAsync(p, feedId, context, grains, directory));
+            app.MapGet(p + "/contact/{contactId}", (string contactId, IGrainFactory grains) => PollAsync(p, contactId, grains));
+            app.MapDelete(p + "/contact/{contactId}", (string contactId, IGrainFactory grains) => CancelAsync(contactId, grains));
         }
 
         return app;
     }
 
-    private static async Task<IResult> CreateFromBodyAsync(string prefix, string feedId, HttpContext context, Silo silo)
+    private static async Task<IResult> CreateFromBodyAsync(string prefix, string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory)
     {
-        if (FindFeed(feedId, silo) is not { } feed)
+        if (FindFeed(feedId, directory) is not { } feed)
         {
             return UnknownFeed(feedId);
         }
@@ -62,42 +61,35 @@ public static class CcpTaskApi
         }
 
         var (task, error) = TaskSubmissionParser.ParseXml(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, silo);
+        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, grains);
     }
 
-    private static async Task<IResult> CreateFromQueryAsync(string prefix, string feedId, HttpContext context, Silo silo)
+    private static async Task<IResult> CreateFromQueryAsync(string prefix, string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory)
     {
-        if (FindFeed(feedId, silo) is not { } feed)
+        if (FindFeed(feedId, directory) is not { } feed)
         {
             return UnknownFeed(feedId);
         }
 
         var query = context.Request.Query.Select(q => new KeyValuePair<string, string?>(q.Key, q.Value.ToString()));
         var (task, error) = TaskSubmissionParser.ParseQuery(query);
-        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, silo);
+        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, grains);
     }
 
-    private static async Task<IResult> SubmitAsync(string prefix, int feed, TaskSubmission task, HttpContext context, Silo silo)
+    private static async Task<IResult> SubmitAsync(string prefix, int feed, TaskSubmission task, HttpContext context, IGrainFactory grains)
     {
-        ContactRecord contact;
-        try
-        {
-            contact = await silo.Tasks.SubmitAsync(feed, task);
-        }
-        catch (MailboxFullException)
-        {
-            return Results.Text(TaskXml.Errors(new ApiError(503, "serviceUnavailable", "Too many task requests are waiting; try again", "Task")), "application/xml", statusCode: 503);
-        }
+        // A queue too busy to take the task throws; GrainFailureMiddleware answers 503 and no contact remains.
+        var contact = await grains.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(feed, task, null);
 
         var request = context.Request;
         context.Response.Headers.Location = $"{request.Scheme}://{request.Host}{request.PathBase}{prefix}/contact/{contact.ContactId}";
         return Results.StatusCode(StatusCodes.Status201Created);
     }
 
-    private static IResult Poll(string prefix, string contactId, Silo silo)
+    private static async Task<IResult> PollAsync(string prefix, string contactId, IGrainFactory grains)
     {
-        // A cancelled contact is no longer pollable (ccp §5).
-        if (silo.Tasks.Contacts.Poll(contactId) is not { } c || (c.Status == ContactStatus.Discarded && c.StatusReason == ContactReasons.CancelSucceeded))
+        // Unknown, cancelled (ccp §5) or expired contacts answer 404; only well-formed ids name a contact grain.
+        if (!IsContactId(contactId) || await grains.GetGrain<IContactGrain>(contactId).PollAsync() is not { } c)
         {
             return NotFound(contactId);
         }
@@ -105,16 +97,19 @@ public static class CcpTaskApi
         return Results.Text(TaskXml.Status(c.Status, c.StatusReason, c.EstimatedWaitTime, c.TaskId, c.AgentId, $"{prefix}/contact/{c.ContactId}"), "application/xml");
     }
 
-    private static async Task<IResult> CancelAsync(string contactId, Silo silo) =>
-        await silo.Tasks.CancelAsync(contactId) switch
+    private static async Task<IResult> CancelAsync(string contactId, IGrainFactory grains) =>
+        (IsContactId(contactId) ? await grains.GetGrain<IContactGrain>(contactId).CancelAsync() : CancelResult.NotFound) switch
         {
             CancelResult.Cancelled => Results.Ok(),
             CancelResult.NotFound => NotFound(contactId),
             _ => Error(new ApiError(400, "invalidState", "The task can no longer be cancelled: an agent has already been selected or it has ended", contactId)),
         };
 
-    private static int? FindFeed(string feedId, Silo silo) =>
-        int.TryParse(feedId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && silo.Directory.FindFeed(id) is not null ? id : null;
+    private static int? FindFeed(string feedId, SimulatorDirectory directory) =>
+        int.TryParse(feedId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && directory.FindFeed(id) is not null ? id : null;
+
+    /// <summary>Contact ids are 32 hex digits (ContactIds); anything else is unknown without activating a grain.</summary>
+    private static bool IsContactId(string contactId) => contactId.Length == 32 && contactId.All(char.IsAsciiHexDigitUpper);
 
     /// <summary>Undocumented in CCP; 404 because the feed URL names no resource (ccp open question 6).</summary>
     private static IResult UnknownFeed(string feedId) =>

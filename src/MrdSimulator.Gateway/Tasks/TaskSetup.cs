@@ -2,7 +2,9 @@ using System.Net;
 using System.Security.Cryptography;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Configuration;
-using MrdSimulator.Grains;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Simulation;
+using MrdSimulator.Grains.Hosting;
 using MrdSimulator.Grains.Simulation;
 
 namespace MrdSimulator.Gateway.Tasks;
@@ -59,10 +61,10 @@ public static class TaskSetup
         options = options with { AdminToken = string.IsNullOrEmpty(options.AdminToken) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : options.AdminToken };
         services.AddSingleton(options);
 
-        // Registered after AddSimulator's TimeProvider.System, so the silo's clock is this one.
+        // The grains' clock only: Orleans' membership, messaging and collection keep real time.
         if (options.TimeScale != 1)
         {
-            services.AddSingleton<TimeProvider>(new ScaledTimeProvider(options.TimeScale));
+            services.UseSimulatorClock(new ScaledTimeProvider(options.TimeScale));
         }
 
         services.AddHostedService<SimulationHost>();
@@ -86,46 +88,41 @@ public static class TaskSetup
                 System.Text.Encoding.UTF8.GetBytes(options.AdminToken!));
     }
 
-    private sealed class SimulationHost(Silo silo, TaskSimulationOptions options) : IHostedService, IDisposable
+    private sealed class SimulationHost(IGrainFactory grains, SimulatorDirectory directory, TaskSimulationOptions options) : IHostedService
     {
-        private Timer? _sweep;
-
         public async Task StartAsync(CancellationToken cancellationToken)
         {
             Console.WriteLine($"Admin token for /admin/capacity: {options.AdminToken}");
-            _sweep = new Timer(_ => silo.Tasks.Contacts.SweepExpired(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             var used = new HashSet<string>(StringComparer.Ordinal);
             var seed = 1;
-            foreach (var mrd in silo.Directory.NonVoiceMrds)
+            foreach (var mrd in directory.NonVoiceMrds)
             {
                 if (options.BotsPerMrd > 0)
                 {
-                    var users = silo.Directory.Users
+                    var users = directory.Users
                         .Where(u => u.IsAssignedTo(mrd.Id) && !used.Contains(u.Id))
                         .OrderByDescending(u => u.Id.Length).ThenByDescending(u => u.Id, StringComparer.Ordinal)
                         .Take(options.BotsPerMrd)
                         .ToList();
-                    var breakCode = silo.Directory.ReasonCodes.FirstOrDefault(r => r.Category == ReasonCodeCategory.NotReady && r.ForAll)?.Id;
+                    var breakCode = directory.ReasonCodes.FirstOrDefault(r => r.Category == ReasonCodeCategory.NotReady && r.ForAll)?.Id;
                     foreach (var user in users)
                     {
                         used.Add(user.Id);
-                        await silo.StartBotAsync(user.Id, mrd.Id, new BotProfile(
+                        await grains.GetGrain<IBotGrain>(new MediaGrainKey(user.Id, mrd.Id).ToString()).StartAsync(new BotProfile(
                             options.BotMaxDialogLimit, options.MeanHandleSeconds, BreakProbability: options.BreakProbability, BreakReasonCodeId: breakCode, Seed: seed++));
                     }
 
                     Console.WriteLine($"{users.Count} bot agents signed in to MRD {mrd.Id}");
                 }
 
-                if (options.TasksPerHour > 0 && silo.Directory.ScriptSelectorFor(mrd.Id) is { } selector)
+                if (options.TasksPerHour > 0 && directory.ScriptSelectorFor(mrd.Id) is { } selector)
                 {
-                    await silo.StartGeneratorAsync(mrd.Id, new GeneratorProfile(options.TasksPerHour, selector.Name, Seed: mrd.Id));
+                    await grains.GetGrain<ITaskGeneratorGrain>(mrd.Id).StartAsync(new GeneratorProfile(options.TasksPerHour, selector.Name, Seed: mrd.Id));
                     Console.WriteLine(FormattableString.Invariant($"Generating {options.TasksPerHour} tasks per hour on {selector.Name} (time scale {options.TimeScale})"));
                 }
             }
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public void Dispose() => _sweep?.Dispose();
     }
 }

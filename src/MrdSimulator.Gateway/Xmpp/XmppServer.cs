@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Security;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.Gateway.Notifications;
 
 namespace MrdSimulator.Gateway.Xmpp;
 
@@ -34,12 +34,13 @@ public sealed class XmppServer : IHostedService, IDisposable
     private long _slowConsumers;
     private long _rejected;
 
-    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, ILogger<XmppServer> logger)
+    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, NotificationRelay relay, ILogger<XmppServer> logger)
     {
         Options = options.Xmpp;
         Domain = options.XmppDomain;
         PubSubDomain = options.XmppPubSubDomain;
         Hub = hub;
+        Relay = relay;
         _logger = logger;
         Sasl = new SaslAuthenticator(directory, authenticator, Domain);
         if (Options.CertificateFile is { } file)
@@ -59,6 +60,8 @@ public sealed class XmppServer : IHostedService, IDisposable
     public string PubSubDomain { get; }
 
     internal NotificationHub Hub { get; }
+
+    internal NotificationRelay Relay { get; }
 
     internal SaslAuthenticator Sasl { get; }
 

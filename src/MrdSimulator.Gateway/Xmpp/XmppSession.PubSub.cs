@@ -1,5 +1,6 @@
 using System.Xml.Linq;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.Gateway.Notifications;
+using MrdSimulator.GrainInterfaces.Notifications;
 
 namespace MrdSimulator.Gateway.Xmpp;
 

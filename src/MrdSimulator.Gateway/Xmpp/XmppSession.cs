@@ -5,7 +5,8 @@ using System.Threading.Channels;
 using System.Xml;
 using System.Xml.Linq;
 using MrdSimulator.Domain.Directory;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.Gateway.Notifications;
+using MrdSimulator.GrainInterfaces.Notifications;
 
 namespace MrdSimulator.Gateway.Xmpp;
 
@@ -44,6 +45,7 @@ internal sealed partial class XmppSession : INotificationSink
     private readonly Channel<object> _out;
     private readonly CancellationTokenSource _abort = new();
     private readonly Dictionary<NodeKind, IDisposable> _subscriptions = [];
+    private IDisposable? _watch;
     private SaslAuthenticator.ScramExchange? _scram;
     private string[]? _abortItems;
     private Action<Notification, long?>? _lost;
@@ -342,6 +344,11 @@ internal sealed partial class XmppSession : INotificationSink
         {
             subscriptions = [.. _subscriptions.Values];
             _subscriptions.Clear();
+            if (_watch is not null)
+            {
+                subscriptions.Add(_watch);
+                _watch = null;
+            }
         }
 
         subscriptions.ForEach(s => s.Dispose());
@@ -854,7 +861,43 @@ internal sealed partial class XmppSession : INotificationSink
             Subscribe(node);
         }
 
-        Send(Result(iq, new XElement(Ns.XBind + "bind", new XElement(Ns.XBind + "jid", FullJid))));
+        _ = AnswerBindWhenWatchedAsync(Result(iq, new XElement(Ns.XBind + "bind", new XElement(Ns.XBind + "jid", FullJid))), User.Id);
+    }
+
+    /// <summary>
+    /// The bind result goes out once this process receives the user's Updates, so a client that signs in right after
+    /// binding cannot miss the first one. A client waits for the result before anything else, so nothing overtakes it.
+    /// </summary>
+    private async Task AnswerBindWhenWatchedAsync(XElement result, string userId)
+    {
+        IDisposable watch;
+        try
+        {
+            watch = await _server.Relay.WatchAsync(userId, AbortToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || Http.GrainFailureMiddleware.IsGrainFailure(ex))
+        {
+            Close("internal-server-error", "The notification service is unavailable; reconnect later");
+            return;
+        }
+
+        bool kept;
+        lock (_subscriptions)
+        {
+            kept = Volatile.Read(ref _detached) == 0;
+            if (kept)
+            {
+                _watch = watch;
+            }
+        }
+
+        if (!kept)
+        {
+            watch.Dispose();
+            return;
+        }
+
+        Send(result);
     }
 
     private bool Subscribe(NodeKey node)

@@ -1,10 +1,10 @@
-using MrdSimulator.Domain.Directory;
-using MrdSimulator.Domain.Errors;
+using System.Collections.Immutable;
 using MrdSimulator.Domain.Media;
+using MrdSimulator.Domain.Tasks;
 
 namespace MrdSimulator.Grains.Media;
 
-/// <summary>The chaos layer's entry points into the grain: a refused request and a failover.</summary>
+/// <summary>The chaos layer's entry points into the grain: a failover, expired tasks, and RONA storms.</summary>
 public sealed partial class MediaGrain
 {
     /// <summary>
@@ -14,55 +14,38 @@ public sealed partial class MediaGrain
     /// </summary>
     public async ValueTask<bool> FailOverAsync(AgentState failoverState)
     {
-        var current = _state.State;
+        var current = Media;
         if (!current.IsSignedIn)
         {
             return false;
         }
 
-        var mrd = services.Directory.FindMrd(key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {key.MrdId}");
-        var next = MediaStateMachine.FailOver(current, failoverState, services.Time.GetUtcNow().UtcDateTime)
-            with { MaxDialogLimit = 0, InterruptAction = null, DialogLogoutAction = null };
-        await SaveAsync(next).ConfigureAwait(false);
-        PublishMedia(null, mrd, next);
+        var next = MediaStateMachine.FailOver(current, failoverState, Now) with { MaxDialogLimit = 0, InterruptAction = null, DialogLogoutAction = null };
+        await SaveAsync(next);
+        PublishMedia(null, next);
+
         // Tells the MRD's queue the agent can no longer take offers; live dialogs stay (the state after sign-in derives from them).
-        AfterTurn(mrd);
+        AfterTurn();
         return true;
     }
 
-    /// <summary>
-    /// Ends the live dialogs <paramref name="expire"/> picks as if their lifetime was exceeded (the task.expire
-    /// fault). Returns the ids of the dialogs ended.
-    /// </summary>
-    public async ValueTask<IReadOnlyList<string>> ExpireTasksAsync(Func<string, bool> expire)
+    /// <summary>Ends the listed live dialogs as if their lifetime was exceeded (the task.expire fault).</summary>
+    public async ValueTask<ImmutableArray<string>> ExpireDialogsAsync(ImmutableArray<string> dialogIds)
     {
-        var ended = new List<string>();
-        foreach (var dialog in Tasks.Dialogs.ToList())
+        var ended = ImmutableArray.CreateBuilder<string>();
+        foreach (var id in dialogIds)
         {
-            if (expire(dialog.Id))
+            if (_tasks.Find(id) is { } dialog)
             {
-                StopTimer(_lifeTimers, dialog.Id);
-                StopTimer(_ronaTimers, dialog.Id);
-                await LifetimeExceededAsync(dialog.Id).ConfigureAwait(false);
-                ended.Add(dialog.Id);
+                await EndDialogAsync(dialog, DispositionCodes.MaxDialogLifetimeExceeded, Ending.Expired, null, null);
+                ended.Add(id);
             }
         }
 
-        return ended;
+        return ended.ToImmutable();
     }
 
     /// <summary>How long an offer rings before RONA: zero when a task.rona fault hits it.</summary>
-    private TimeSpan RingTime(MediaRoutingDomain mrd, string dialogId) =>
-        services.Faults.Current?.RingsOut(key, dialogId) == true ? TimeSpan.Zero : TimeSpan.FromSeconds(mrd.TaskStartTimeoutSeconds);
-
-    private MediaOutcome? RefusedByFault(MediaRequest request, string? requestId, MediaRoutingDomain mrd)
-    {
-        if (services.Faults.Current?.BeforeApply(key, request, _state.State) is not { } error)
-        {
-            return null;
-        }
-
-        PublishError(requestId, ApiError.FromArm(error, mrd.Id));
-        return MediaOutcome.Fail(_state.State, error);
-    }
+    private TimeSpan RingTime(string dialogId) =>
+        faults.Current?.RingsOut(_key, dialogId) == true ? TimeSpan.Zero : TimeSpan.FromSeconds(_mrd.TaskStartTimeoutSeconds);
 }

@@ -1,110 +1,126 @@
-using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Media;
-using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
-using MrdSimulator.Grains.Notifications;
-using MrdSimulator.Grains.Runtime;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Notifications;
+using MrdSimulator.Grains.Chaos;
+using MrdSimulator.Grains.Messaging;
+using MrdSimulator.Grains.Simulation;
 using MrdSimulator.Grains.Storage;
-using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Grains.Media;
 
-/// <summary>Shared services of every Media grain, held once rather than per activation.</summary>
-public sealed record MediaGrainServices(
-    SimulatorDirectory Directory,
-    IGrainStorage<MediaGrainKey, MediaState> Storage,
-    NotificationHub Hub,
-    TimeProvider Time)
+/// <summary>
+/// One agent in one MRD. Every decision about the agent's Media state and its tasks in this MRD is taken here, one
+/// turn at a time, so a sign-out racing an offer or a RONA racing an ACCEPT has exactly one outcome. The state is
+/// written before anything is published or told to another grain; other grains are told through the silo's outbox,
+/// never awaited, because the MRD's queue waits on this grain.
+/// </summary>
+public sealed partial class MediaGrain(
+    [PersistentState("media", StorageNames.Grains)] IPersistentState<MediaGrainState> state,
+    SimulatorDirectory directory,
+    GrainOutbox outbox,
+    MediaFaultHook faults,
+    SimulationWork work,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IMediaGrain
 {
-    /// <summary>Task routing; null runs the Media grain without tasks (sign-in and state only).</summary>
-    public TaskServices? Tasks { get; init; }
+    private MediaGrainKey _key;
+    private MediaRoutingDomain _mrd = null!;
+    private User? _user;
 
-    public IGrainStorage<MediaGrainKey, MediaTaskState> TaskStorage { get; init; } = new MemoryGrainStorage<MediaGrainKey, MediaTaskState>();
+    private MediaState Media => state.State.Media;
 
-    /// <summary>Where the chaos layer plugs in (back-end errors, signed-in census).</summary>
-    public MediaFaultHook Faults { get; init; } = new();
-}
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
-public sealed partial class MediaGrain(MediaGrainKey key, MediaGrainServices services) : Grain, IMediaGrain
-{
-    private readonly PersistentState<MediaGrainKey, MediaState> _state = new(key, services.Storage, MediaState.Initial);
-
-    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        await _state.ReadStateAsync(cancellationToken).ConfigureAwait(false);
-        await ActivateTasksAsync(cancellationToken).ConfigureAwait(false);
+        _key = MediaGrainKey.Parse(this.GetPrimaryKeyString());
+        _mrd = directory.FindMrd(_key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {_key.MrdId}");
+        _user = directory.FindUser(_key.UserId);
+        ActivateSubscriptions();
+        ActivateTasks();
+        return Task.CompletedTask;
     }
 
-    public ValueTask<MediaState> GetStateAsync() => ValueTask.FromResult(_state.State);
+    public ValueTask<MediaState> GetStateAsync() => ValueTask.FromResult(Media);
 
-    public async ValueTask<MediaOutcome> ApplyAsync(MediaRequest request, string? requestId)
+    public async ValueTask<MediaEffect> ApplyAsync(MediaRequest request, string? requestId)
     {
-        var user = services.Directory.FindUser(key.UserId) ?? throw new InvalidOperationException($"Unknown user {key.UserId}");
-        var mrd = services.Directory.FindMrd(key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {key.MrdId}");
-        if (RefusedByFault(request, requestId, mrd) is { } refused)
+        var user = _user ?? throw new InvalidOperationException($"Unknown user {_key.UserId}");
+        if (faults.Current is { } hook && await hook.BeforeApplyAsync(_key, request, Media) is { } refused)
         {
-            return refused;
+            PublishError(requestId, ApiError.FromArm(refused, _mrd.Id));
+            return MediaEffect.Error;
         }
 
-        var context = new MediaContext(mrd, user.IsAssignedTo(mrd.Id), services.Time.GetUtcNow().UtcDateTime);
-        var outcome = MediaStateMachine.Apply(_state.State, request, context);
-        var next = AfterMediaRequest(request, outcome, mrd, context.Now);
-        await SaveAsync(next).ConfigureAwait(false);
-        await SaveTasksAsync().ConfigureAwait(false);
+        var context = new MediaContext(_mrd, user.IsAssignedTo(_mrd.Id), Now);
+        var outcome = MediaStateMachine.Apply(Media, request, context);
+        var next = AfterMediaRequest(request, outcome, context.Now);
+        await SaveAsync(next);
 
         switch (outcome.Effect)
         {
             case MediaEffect.Publish:
                 RunEffects();
-                PublishMedia(requestId, mrd, next);
+                PublishMedia(requestId, next);
                 break;
             case MediaEffect.Error:
                 RunEffects();
-                PublishError(requestId, ApiError.FromArm(outcome.Error!, mrd.Id));
+                PublishError(requestId, ApiError.FromArm(outcome.Error!, _mrd.Id));
                 break;
         }
 
-        AfterTurn(mrd);
-        return outcome with { State = next };
+        AfterTurn();
+        return outcome.Effect;
     }
 
+    /// <summary>
+    /// Writes the Media state with the working task state (and the live subscriptions) as one record. On failure
+    /// nothing of the turn survives: the working state goes back to what is stored and pending effects are dropped.
+    /// A stale etag escapes, so Orleans deactivates this activation and the next call reloads.
+    /// </summary>
     private async ValueTask SaveAsync(MediaState next)
     {
-        if (ReferenceEquals(next, _state.State))
+        var stored = state.State;
+        var subscribers = LiveSubscribers(stored.Subscribers);
+        if (ReferenceEquals(next, stored.Media) && ReferenceEquals(_tasks, stored.Tasks) && subscribers == stored.Subscribers)
         {
             return;
         }
 
-        var previous = _state.State;
-        _state.State = next;
+        state.State = new MediaGrainState { Media = next, Tasks = _tasks, Subscribers = subscribers };
         try
         {
-            await _state.WriteStateAsync().ConfigureAwait(false);
+            await state.WriteStateAsync();
         }
         catch
         {
-            _state.State = previous;
+            state.State = stored;
+            _tasks = stored.Tasks;
+            _effects?.Clear();
             throw;
         }
 
-        services.Faults.Current?.StateChanged(key, previous, next);
+        if (stored.Media.State != next.State)
+        {
+            outbox.Stats(_mrd.Id, (From: stored.Media.State, To: next.State), static (s, c) => s.StateChanged(c.From, c.To));
+        }
+
+        if (stored.Media.IsSignedIn != next.IsSignedIn)
+        {
+            outbox.Stats(_mrd.Id, (_key.UserId, next.IsSignedIn), static (s, c) => s.SignIn(c.UserId, c.IsSignedIn));
+        }
     }
 
-    private void PublishMedia(string? requestId, MediaRoutingDomain mrd, MediaState state) =>
-        services.Hub.Publish(
-            new NodeKey(key.UserId, NodeKind.Media),
-            requestId,
-            (Key: key, Mrd: mrd, State: state, RequestId: requestId, services.Directory),
+    private void PublishMedia(string? requestId, MediaState media) =>
+        Publish(NodeKind.Media, requestId, (Key: _key, Mrd: _mrd, State: media, RequestId: requestId, Directory: directory),
             static a => UpdateXml.Write(UpdateEvent.Put, MediaXml.MediaUri(a.Key.UserId, a.Key.MrdId), a.RequestId,
                 x => MediaXml.Write(x, a.Key.UserId, a.Mrd, a.State, a.Directory)));
 
     private void PublishError(string? requestId, ApiError error) =>
-        services.Hub.Publish(
-            new NodeKey(key.UserId, NodeKind.Media),
-            requestId,
-            (Key: key, Error: error, RequestId: requestId),
+        Publish(NodeKind.Media, requestId, (Key: _key, Error: error, RequestId: requestId),
             static a => UpdateXml.Write(UpdateEvent.Put, MediaXml.MediaUri(a.Key.UserId, a.Key.MrdId), a.RequestId,
                 x => ApiErrorsXml.WriteAsync(x, a.Error)));
 }

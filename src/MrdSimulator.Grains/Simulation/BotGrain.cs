@@ -1,44 +1,35 @@
+using System.Collections.Immutable;
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Domain.Tasks;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Notifications;
-using MrdSimulator.Grains.Runtime;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Notifications;
+using MrdSimulator.GrainInterfaces.Simulation;
 
 namespace MrdSimulator.Grains.Simulation;
 
-/// <summary>How a bot agent works. Durations are in simulated time (they speed up with the time scale).</summary>
-/// <param name="MeanHandleTime">Mean of the exponential time from START to WRAP_UP, used when the task carries no work of its own.</param>
-/// <param name="BreakProbability">Chance of taking a NOT_READY break (with <paramref name="BreakReasonCodeId"/>) after a task.</param>
-/// <param name="RonaProbability">Chance of letting an offer ring out (RONA) instead of accepting it.</param>
-public sealed record BotProfile(
-    int MaxDialogLimit = 1,
-    double MeanHandleSeconds = 180,
-    double AcceptDelaySeconds = 2,
-    double WrapUpSeconds = 10,
-    double BreakProbability = 0.05,
-    double MeanBreakSeconds = 300,
-    int? BreakReasonCodeId = null,
-    double RonaProbability = 0,
-    int Seed = 1);
-
 /// <summary>
-/// A simulated agent in one MRD, driven by the same notifications and grain calls as a real client:
-/// it watches its Dialogs/Media node, and on an offer accepts, starts, works for a sampled handle time,
-/// wraps up and closes; between tasks it sometimes takes a break with a reason code. Bots call Media
-/// grains and wait for them; Media grains reach bots only through the notification hub (a post), so
-/// there is no wait cycle.
+/// A simulated agent in one MRD, driven by the same Updates and grain calls as a real client: it subscribes to its
+/// Media grain and reacts to offers and RONA. Bots call Media grains and wait for them; Media grains reach bots only
+/// through their silo's outbox, so there is no wait cycle. Kept alive while the silo runs: a bot waiting for an
+/// offer has no timer, and its state lives only here.
 /// </summary>
-public sealed class BotGrain(MediaGrainKey key, Silo silo) : Grain, INotificationSink
+[KeepAlive]
+public sealed class BotGrain(SimulationWork work) : Grain, IBotGrain
 {
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+    private MediaGrainKey _key;
     private BotProfile _profile = new();
     private Random _random = new(1);
-    private IDisposable? _subscription;
-    private IDisposable? _keepAlive;
     private bool _running;
     private bool _onBreak;
 
-    private IMediaGrain Media => silo.GetMediaGrain(key.UserId, key.MrdId);
+    private IMediaGrain Media => GrainFactory.GetMediaGrain(_key);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _key = MediaGrainKey.Parse(this.GetPrimaryKeyString());
+        return Task.CompletedTask;
+    }
 
     public async ValueTask<bool> StartAsync(BotProfile profile)
     {
@@ -50,12 +41,9 @@ public sealed class BotGrain(MediaGrainKey key, Silo silo) : Grain, INotificatio
         _running = true;
         _profile = profile;
         _random = new Random(profile.Seed);
-        _subscription = silo.Hub.Subscribe(new NodeKey(key.UserId, NodeKind.DialogsMedia), this);
-
-        // The hub delivers to this instance: keep it activated while the bot runs.
-        _keepAlive = RegisterTimer(_ => Task.CompletedTask, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10));
-        await Media.ApplyAsync(MediaRequest.Login(profile.MaxDialogLimit, InterruptAction.Accept, DialogLogoutAction.Transfer), null).ConfigureAwait(false);
-        await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), null).ConfigureAwait(false);
+        await Media.SubscribeAsync(this.AsReference<IUpdateSubscriber>(), lease: null);
+        await Media.ApplyAsync(MediaRequest.Login(profile.MaxDialogLimit, InterruptAction.Accept, DialogLogoutAction.Transfer), null);
+        await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), null);
         return true;
     }
 
@@ -67,57 +55,61 @@ public sealed class BotGrain(MediaGrainKey key, Silo silo) : Grain, INotificatio
         }
 
         _running = false;
-        _subscription?.Dispose();
-        _keepAlive?.Dispose();
-        await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.Logout), null).ConfigureAwait(false);
+        await Media.UnsubscribeAsync(this.AsReference<IUpdateSubscriber>());
+        await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.Logout), null);
         return true;
     }
 
-    /// <summary>Called by the hub on the publisher's thread: never block, just post to this grain.</summary>
-    public bool TryDeliver(Notification notification)
+    public Task OnUpdatesAsync(ImmutableArray<Update> updates)
     {
-        var update = notification.UpdateXml;
-        if (update.Contains("<event>POST</event>", StringComparison.Ordinal)
-            && update.Contains($"/Media/{key.MrdId}/Dialogs</source>", StringComparison.Ordinal)
-            && Between(update, "<id>", "</id>") is { } dialogId)
+        var source = $"/Media/{_key.MrdId}/Dialogs</source>";
+        foreach (var update in updates)
         {
-            silo.Tasks.Observe(silo.BotGrains.Post(key, b => b.OfferedAsync(dialogId)));
-        }
-        else if (update.Contains("CD_RING_NO_ANSWER", StringComparison.Ordinal) && update.Contains($"/Media/{key.MrdId}/Dialogs</source>", StringComparison.Ordinal))
-        {
-            silo.Tasks.Observe(silo.BotGrains.Post(key, b => b.RangOutAsync()));
+            var xml = update.Xml;
+            if (update.Node != NodeKind.DialogsMedia || !xml.Contains(source, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            if (xml.Contains("<event>POST</event>", StringComparison.Ordinal) && Between(xml, "<id>", "</id>") is { } dialogId)
+            {
+                Offered(dialogId);
+            }
+            else if (xml.Contains("CD_RING_NO_ANSWER", StringComparison.Ordinal))
+            {
+                RangOut();
+            }
         }
 
-        return true;
+        return Task.CompletedTask;
     }
 
-    private ValueTask<bool> OfferedAsync(string dialogId)
+    private void Offered(string dialogId)
     {
         if (!_running || !_known.Add(dialogId))
         {
-            return ValueTask.FromResult(false);
+            return;
         }
 
         if (_random.NextDouble() < _profile.RonaProbability)
         {
             _known.Remove(dialogId);
-            return ValueTask.FromResult(true);
+            return;
         }
 
         After(_profile.AcceptDelaySeconds, () => WorkAsync(dialogId));
-        return ValueTask.FromResult(true);
     }
 
     private async Task WorkAsync(string dialogId)
     {
-        if (await Media.ActAsync(dialogId, DialogAction.Accept, null, null).ConfigureAwait(false) != DialogActResult.Accepted
-            || await Media.ActAsync(dialogId, DialogAction.Start, null, null).ConfigureAwait(false) != DialogActResult.Accepted)
+        if (await Media.ActAsync(dialogId, DialogAction.Accept, null, null) != DialogActResult.Accepted
+            || await Media.ActAsync(dialogId, DialogAction.Start, null, null) != DialogActResult.Accepted)
         {
             _known.Remove(dialogId);
             return;
         }
 
-        var dialog = (await Media.GetDialogsAsync().ConfigureAwait(false)).Dialogs.Find(d => d.Id == dialogId);
+        var dialog = (await Media.GetDialogsAsync()).Dialogs.Find(d => d.Id == dialogId);
         var handle = dialog?.WorkHint?.TotalSeconds ?? Exponential(_profile.MeanHandleSeconds);
         After(handle, () => WrapUpAsync(dialogId));
     }
@@ -126,22 +118,22 @@ public sealed class BotGrain(MediaGrainKey key, Silo silo) : Grain, INotificatio
     {
         if (_profile.WrapUpSeconds <= 0)
         {
-            await CloseAsync(dialogId).ConfigureAwait(false);
+            await CloseAsync(dialogId);
             return;
         }
 
-        await Media.ActAsync(dialogId, DialogAction.WrapUp, null, null).ConfigureAwait(false);
+        await Media.ActAsync(dialogId, DialogAction.WrapUp, null, null);
         After(_profile.WrapUpSeconds, () => CloseAsync(dialogId));
     }
 
     private async Task CloseAsync(string dialogId)
     {
         _known.Remove(dialogId);
-        await Media.ActAsync(dialogId, DialogAction.Close, null, null).ConfigureAwait(false);
+        await Media.ActAsync(dialogId, DialogAction.Close, null, null);
         if (_running && !_onBreak && _known.Count == 0 && _random.NextDouble() < _profile.BreakProbability)
         {
-            var outcome = await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.NotReady, _profile.BreakReasonCodeId), null).ConfigureAwait(false);
-            if (outcome.Effect != MediaEffect.Error)
+            var effect = await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.NotReady, _profile.BreakReasonCodeId), null);
+            if (effect != MediaEffect.Error)
             {
                 _onBreak = true;
                 After(Exponential(_profile.MeanBreakSeconds), BackFromBreakAsync);
@@ -154,35 +146,20 @@ public sealed class BotGrain(MediaGrainKey key, Silo silo) : Grain, INotificatio
         _onBreak = false;
         if (_running)
         {
-            await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), null).ConfigureAwait(false);
+            await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), null);
         }
     }
 
     /// <summary>After a RONA the agent is not routable; the bot makes itself routable again a little later.</summary>
-    private ValueTask<bool> RangOutAsync()
+    private void RangOut() => After(Math.Max(1, _profile.AcceptDelaySeconds), async () =>
     {
-        After(Math.Max(1, _profile.AcceptDelaySeconds), async () =>
+        if (_running && !(await Media.GetStateAsync()).Routable)
         {
-            if (_running && !(await Media.GetStateAsync().ConfigureAwait(false)).Routable)
-            {
-                await Media.ApplyAsync(MediaRequest.SetRoutable(true), null).ConfigureAwait(false);
-            }
-        });
-        return ValueTask.FromResult(true);
-    }
+            await Media.ApplyAsync(MediaRequest.SetRoutable(true), null);
+        }
+    });
 
-    private void After(double seconds, Func<Task> action)
-    {
-        IDisposable? timer = null;
-        timer = RegisterTimer(
-            async _ =>
-            {
-                timer?.Dispose();
-                await action().ConfigureAwait(false);
-            },
-            TimeSpan.FromSeconds(Math.Max(0, seconds)),
-            Timeout.InfiniteTimeSpan);
-    }
+    private void After(double seconds, Func<Task> action) => this.After(TimeSpan.FromSeconds(Math.Max(0, seconds)), work, action);
 
     private double Exponential(double mean) => mean <= 0 ? 0 : -mean * Math.Log(1 - _random.NextDouble());
 

@@ -1,24 +1,35 @@
 namespace MrdSimulator.Grains.Simulation;
 
 /// <summary>
-/// A discrete-event clock: time moves only when <see cref="RunUntil"/> advances it to the next timer, and
-/// only after every grain call caused by the previous timer has finished (<c>WaitForQuiescence</c>).
-/// One timer fires at a time, in due-time order (ties in creation order), so a run is reproducible and
-/// an hour of traffic costs only the CPU its events need.
+/// A discrete-event clock for the grains (registered under Orleans' <c>TimeProviderNames.Grains</c> only, so
+/// membership, messaging and activation collection keep real time): time moves only when <see cref="RunUntil"/>
+/// advances it to the next timer, and only after everything the previous timer caused has finished
+/// (<see cref="SimulationWork"/>). One timer fires at a time, in due-time order (ties in creation order), so a
+/// run is reproducible and an hour of traffic costs only the CPU its events need.
 /// </summary>
-public sealed class SimulatedTimeProvider(DateTimeOffset start) : TimeProvider
+public sealed class SimulatedTimeProvider : TimeProvider
 {
     private readonly Lock _gate = new();
     private readonly PriorityQueue<SimTimer, (long Due, long Sequence)> _timers = new();
     private long _now;
     private long _sequence;
 
-    public SimulatedTimeProvider()
-        : this(new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero))
+    public SimulatedTimeProvider(SimulationWork work)
+        : this(new DateTimeOffset(2025, 1, 6, 8, 0, 0, TimeSpan.Zero), work)
     {
     }
 
-    public DateTimeOffset Start { get; } = start;
+    public SimulatedTimeProvider(DateTimeOffset start, SimulationWork work)
+    {
+        Start = start;
+        Work = work;
+        work.TracksTicks = true;
+    }
+
+    public DateTimeOffset Start { get; }
+
+    /// <summary>Where fired ticks are counted until the grain timer that handles them finishes.</summary>
+    public SimulationWork Work { get; }
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
@@ -36,10 +47,17 @@ public sealed class SimulatedTimeProvider(DateTimeOffset start) : TimeProvider
     }
 
     /// <summary>
-    /// Fires timers in order until the clock reaches <paramref name="elapsed"/> (from <see cref="Start"/>),
-    /// calling <paramref name="waitIdle"/> before each step so every consequence of one event lands first.
+    /// Fires timers in order until the clock reaches <paramref name="elapsed"/> (from <see cref="Start"/>), waiting
+    /// before each step until the simulation is idle, so every consequence of one event lands first.
     /// </summary>
     /// <returns>How many timer callbacks ran.</returns>
+    public long RunUntil(TimeSpan elapsed) => RunUntil(elapsed, () => Work.WaitIdle(IdleTimeout));
+
+    /// <summary>How long one step may take before the run is declared stuck.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc cref="RunUntil(TimeSpan)"/>
+    /// <param name="waitIdle">Blocks until the model is quiet.</param>
     public long RunUntil(TimeSpan elapsed, Action waitIdle)
     {
         var end = elapsed.Ticks;
@@ -132,6 +150,8 @@ public sealed class SimulatedTimeProvider(DateTimeOffset start) : TimeProvider
                 _scheduled = _period > 0 ? owner.Schedule(this, owner.GetTimestamp() + _period) : 0;
             }
 
+            // Counted until the grain timer's handler ends it (GrainTimers); Orleans only queues the tick here.
+            owner.Work.Begin();
             callback(state);
         }
 

@@ -1,23 +1,26 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Tasks;
-using MrdSimulator.Grains.Runtime;
+using MrdSimulator.GrainInterfaces.Simulation;
+using MrdSimulator.GrainInterfaces.Tasks;
 
 namespace MrdSimulator.Grains.Simulation;
 
-/// <param name="TasksPerHour">Poisson arrival rate (simulated time).</param>
-/// <param name="MeanWorkSeconds">When set, each task carries an exponential amount of work that bots honour
-/// (so a task's handle time is a property of the task, as in queueing models); otherwise bots sample their own.</param>
-/// <param name="MaxTasks">Stop after this many tasks (null: run until stopped).</param>
-public sealed record GeneratorProfile(double TasksPerHour, string ScriptSelector, double? MeanWorkSeconds = null, long? MaxTasks = null, int Seed = 7);
-
-/// <summary>Submits tasks to one script selector with exponential inter-arrival times, through the same path as the CCP API.</summary>
-public sealed class TaskGeneratorGrain(int mrdId, Silo silo) : Grain
+/// <summary>
+/// Submits tasks to one script selector with exponential inter-arrival times, through the same contact and queue
+/// grains as a CCP client. Kept alive while it runs: its schedule lives only here.
+/// </summary>
+[KeepAlive]
+public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationWork work) : Grain, ITaskGeneratorGrain
 {
+    private readonly List<string> _submitted = [];
     private GeneratorProfile? _profile;
     private Random _random = new(7);
     private IDisposable? _timer;
-    private long _submitted;
+    private long _count;
 
-    public long Submitted => _submitted;
+    private int MrdId => (int)this.GetPrimaryKeyLong();
 
     public ValueTask<bool> StartAsync(GeneratorProfile profile)
     {
@@ -32,21 +35,20 @@ public sealed class TaskGeneratorGrain(int mrdId, Silo silo) : Grain
         return ValueTask.FromResult(true);
     }
 
-    public ValueTask<bool> StopAsync()
+    public ValueTask StopAsync()
     {
         _timer?.Dispose();
         _timer = null;
         _profile = null;
-        return ValueTask.FromResult(true);
+        return ValueTask.CompletedTask;
     }
 
-    public ValueTask<long> GetSubmittedAsync() => ValueTask.FromResult(_submitted);
+    public ValueTask<ImmutableArray<string>> GetSubmittedAsync() => ValueTask.FromResult(_submitted.ToImmutableArray());
 
     private void ScheduleNext()
     {
-        var profile = _profile!;
-        var gap = Exponential(3600 / profile.TasksPerHour);
-        _timer = RegisterTimer(_ => ArriveAsync(), TimeSpan.FromSeconds(gap), Timeout.InfiniteTimeSpan);
+        var gap = Exponential(3600 / _profile!.TasksPerHour);
+        _timer = this.After(TimeSpan.FromSeconds(gap), work, ArriveAsync);
     }
 
     private async Task ArriveAsync()
@@ -56,9 +58,9 @@ public sealed class TaskGeneratorGrain(int mrdId, Silo silo) : Grain
             return;
         }
 
-        _submitted++;
-        TimeSpan? work = profile.MeanWorkSeconds is { } mean ? TimeSpan.FromSeconds(Exponential(mean)) : null;
-        if (profile.MaxTasks is null || _submitted < profile.MaxTasks)
+        _count++;
+        TimeSpan? hint = profile.MeanWorkSeconds is { } mean ? TimeSpan.FromSeconds(Exponential(mean)) : null;
+        if (profile.MaxTasks is null || _count < profile.MaxTasks)
         {
             ScheduleNext();
         }
@@ -67,12 +69,18 @@ public sealed class TaskGeneratorGrain(int mrdId, Silo silo) : Grain
             _profile = null;
         }
 
-        var task = new TaskSubmission("Generated customer", FormattableString.Invariant($"Generated task {_submitted} of MRD {mrdId}"), null, profile.ScriptSelector, false, [], [new TaskVariable("cv_1", _submitted.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
+        var n = _count.ToString(CultureInfo.InvariantCulture);
+        var task = new TaskSubmission("Generated customer", $"Generated task {n} of MRD {MrdId.ToString(CultureInfo.InvariantCulture)}", null, profile.ScriptSelector, false, [], [new TaskVariable("cv_1", n)]);
+        var contactId = ContactIds.New();
         try
         {
-            await silo.Tasks.SubmitAsync(silo.Directory.Feeds.Count > 0 ? silo.Directory.Feeds[0].Id : 0, task, work).ConfigureAwait(false);
+            await GrainFactory.GetGrain<IContactGrain>(contactId).SubmitAsync(directory.Feeds.Count > 0 ? directory.Feeds[0].Id : 0, task, hint);
+            if (profile.MaxTasks is not null)
+            {
+                _submitted.Add(contactId);
+            }
         }
-        catch (MailboxFullException)
+        catch (LimitExceededException)
         {
             // The queue is overloaded: the arrival is refused, as a 503 would refuse a CCP client.
         }

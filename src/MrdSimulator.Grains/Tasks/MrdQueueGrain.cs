@@ -1,127 +1,149 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using MrdSimulator.Domain.Directory;
-using MrdSimulator.Domain.Tasks;
-using MrdSimulator.Grains.Runtime;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Statistics;
+using MrdSimulator.GrainInterfaces.Tasks;
+using MrdSimulator.Grains.Messaging;
+using MrdSimulator.Grains.Simulation;
+using MrdSimulator.Grains.Storage;
 
 namespace MrdSimulator.Grains.Tasks;
 
-/// <summary>A task waiting in (or handed out by) an MRD's queue.</summary>
-/// <param name="EnqueuedAt">When this queue visit began (wait is measured from here).</param>
-/// <param name="WorkHint">The work the task carries, for bot agents (simulation only; never on the wire).</param>
-public sealed record QueuedTask(
-    string TaskId,
-    string ContactId,
-    int MrdId,
-    string ScriptSelector,
-    ImmutableArray<TaskVariable> CallVariables,
-    DateTime EnqueuedAt,
-    TimeSpan? WorkHint = null);
-
-/// <summary>
-/// What the queue knows of one agent in its MRD, sent by the agent's Media grain whenever it changes.
-/// It is only a hint: the Media grain decides an offer in its own turn.
-/// </summary>
-/// <param name="AvailableSince">Timestamp of the agent's last offer, task end or READY; the oldest goes first.</param>
-/// <param name="Version">Increases with every view a Media grain produces, so late views are ignored.</param>
-public readonly record struct AgentView(string UserId, bool Eligible, int FreeSlots, int Slots, long AvailableSince, long Version);
-
-public readonly record struct OfferResult(bool Accepted, AgentView View);
-
-public sealed record QueueSnapshot(int MrdId, int Queued, int EligibleAgents, int StaffedSlots, IReadOnlyList<string> QueuedContacts);
-
-public interface IMrdQueueGrain
+[GenerateSerializer, Immutable, Alias("MrdQueueState")]
+public sealed record MrdQueueState
 {
-    /// <summary>Queues a task and routes what can be routed; returns the estimated wait in seconds (-1 when unknown).</summary>
-    ValueTask<int> EnqueueAsync(QueuedTask task);
-
-    /// <summary>Removes a waiting task; false when it is no longer in the queue (already offered, or unknown).</summary>
-    ValueTask<bool> CancelAsync(string contactId);
-
-    ValueTask<bool> AgentChangedAsync(AgentView view);
-
-    ValueTask<QueueSnapshot> GetSnapshotAsync();
+    /// <summary>Waiting tasks, oldest first.</summary>
+    [Id(0)]
+    public ImmutableList<QueuedTask> Tasks { get; init; } = [];
 }
 
 /// <summary>
-/// The routing queue of one MRD: FIFO tasks, and the agents that may take one ordered longest-available
-/// first. An offer is a call to the agent's Media grain, which accepts or refuses in its own turn; on a
-/// refusal the queue takes the agent's fresh view and tries the next. The queue never waits on anything
-/// that could wait on it: Media grains tell it things only by <see cref="GrainTable{TKey,TGrain}.Post"/>.
+/// The routing queue of one MRD: FIFO tasks (persisted), and the agents that may take one ordered
+/// longest-available first (in memory, rebuilt from the agents' views). An offer is a call to the agent's Media
+/// grain, which accepts or refuses in its own turn; on a refusal the queue takes the agent's fresh view and tries
+/// the next. Kept alive while the silo runs: the agents' views live only here.
 /// </summary>
-public sealed class MrdQueueGrain(int mrdId, TaskServices services) : Grain, IMrdQueueGrain
+[KeepAlive]
+public sealed partial class MrdQueueGrain(
+    [PersistentState("queue", StorageNames.Grains)] IPersistentState<MrdQueueState> state,
+    SimulatorDirectory directory,
+    GrainOutbox outbox,
+    SimulationWork work,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
+    ILogger<MrdQueueGrain> log) : Grain, IMrdQueueGrain
 {
-    private readonly LinkedList<QueuedTask> _queue = new();
-    private readonly Dictionary<string, LinkedListNode<QueuedTask>> _byContact = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QueuedTask> _byContact = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AgentView> _agents = new(StringComparer.Ordinal);
-    private readonly SortedSet<(long Since, string UserId)> _eligible = new();
+    private readonly SortedSet<(long Since, string UserId)> _eligible = [];
     private MediaRoutingDomain _mrd = null!;
+    private IDisposable? _sweep;
     private int _staffedSlots;
+
+    private int MrdId => _mrd.Id;
+
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _mrd = services.Directory.FindMrd(mrdId) ?? throw new InvalidOperationException($"Unknown MRD {mrdId}");
+        var mrdId = (int)this.GetPrimaryKeyLong();
+        _mrd = directory.FindMrd(mrdId) ?? throw new InvalidOperationException($"Unknown MRD {mrdId}");
+        foreach (var task in state.State.Tasks)
+        {
+            _byContact[task.ContactId] = task;
+        }
 
-        // Holds the activation (the queue lives in memory) and ends tasks that outlive the MRD's taskLife.
-        var sweep = TimeSpan.FromSeconds(Math.Clamp(_mrd.TaskLifeSeconds / 10.0, 1, 60));
-        RegisterTimer(_ => ExpireAsync(), sweep, sweep);
+        SweepWhileQueued();
         return Task.CompletedTask;
     }
 
-    public async ValueTask<int> EnqueueAsync(QueuedTask task)
+    public async ValueTask<int> EnqueueAsync(QueuedTask task, bool submitted)
     {
         if (_byContact.ContainsKey(task.ContactId))
         {
-            throw new InvalidOperationException($"Contact {task.ContactId} is already queued in MRD {mrdId}");
+            throw new InvalidOperationException($"Contact {task.ContactId} is already queued in MRD {MrdId}");
         }
 
-        _byContact[task.ContactId] = _queue.AddLast(task);
-        services.Capacity.QueueLength(mrdId, _queue.Count);
-        var position = _queue.Count;
-        await DispatchAsync().ConfigureAwait(false);
-        return _byContact.ContainsKey(task.ContactId) ? EstimateWait(position) : 0;
+        await AddAsync([new QueueEntry(task, submitted)]);
+        var position = state.State.Tasks.Count;
+        await DispatchAsync();
+        return _byContact.ContainsKey(task.ContactId) ? await EstimateWaitAsync(position) : 0;
     }
 
-    public ValueTask<bool> CancelAsync(string contactId)
+    public async ValueTask EnqueueManyAsync(ImmutableArray<QueueEntry> entries)
     {
-        if (!_byContact.Remove(contactId, out var node))
-        {
-            return ValueTask.FromResult(false);
-        }
-
-        _queue.Remove(node);
-        services.Capacity.QueueLength(mrdId, _queue.Count);
-        return ValueTask.FromResult(true);
+        // A batch the outbox retried after an unknown outcome may repeat a task already here.
+        await AddAsync([.. entries.Where(e => !_byContact.ContainsKey(e.Task.ContactId))]);
+        await DispatchAsync();
     }
 
-    public async ValueTask<bool> AgentChangedAsync(AgentView view)
+    public async ValueTask<bool> CancelAsync(string contactId)
     {
-        if (Apply(view))
+        if (!_byContact.Remove(contactId, out var task))
         {
-            await DispatchAsync().ConfigureAwait(false);
+            return false;
         }
 
+        await SaveAsync(state.State.Tasks.Remove(task));
+        outbox.Stats(MrdId, state.State.Tasks.Count, static (s, n) =>
+        {
+            s.Abandoned();
+            s.QueueLength(n);
+        });
         return true;
     }
 
-    /// <summary>Applies the agents' latest views (coalesced by <see cref="TaskServices"/>) and routes.</summary>
-    public async ValueTask<bool> DrainViewsAsync()
+    public async ValueTask AgentsChangedAsync(ImmutableArray<AgentView> views)
     {
         var changed = false;
-        foreach (var view in services.TakeViews(mrdId))
+        foreach (var view in views)
         {
             changed |= Apply(view);
         }
 
         if (changed)
         {
-            await DispatchAsync().ConfigureAwait(false);
+            await DispatchAsync();
         }
-
-        return changed;
     }
 
     public ValueTask<QueueSnapshot> GetSnapshotAsync() =>
-        ValueTask.FromResult(new QueueSnapshot(mrdId, _queue.Count, _eligible.Count, _staffedSlots, [.. _queue.Select(t => t.ContactId)]));
+        ValueTask.FromResult(new QueueSnapshot(MrdId, state.State.Tasks.Count, _eligible.Count, _staffedSlots, [.. state.State.Tasks.Select(t => t.ContactId)]));
+
+    public async ValueTask<ImmutableArray<string>> ExpireQueuedAsync(ImmutableArray<string> contactIds)
+    {
+        var now = Now;
+        var ended = contactIds.Where(_byContact.ContainsKey).ToImmutableArray();
+        await ExpireAsync([.. ended.Select(c => _byContact[c])], now);
+        return ended;
+    }
+
+    private async ValueTask AddAsync(IReadOnlyList<QueueEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var entry in entries)
+        {
+            _byContact[entry.Task.ContactId] = entry.Task;
+        }
+
+        await SaveAsync(state.State.Tasks.AddRange(entries.Select(e => e.Task)));
+        var submitted = entries.Count(e => e.Submitted);
+        outbox.Stats(MrdId, (Submitted: submitted, Length: state.State.Tasks.Count), static (s, a) =>
+        {
+            for (var i = 0; i < a.Submitted; i++)
+            {
+                s.Submitted();
+            }
+
+            s.QueueLength(a.Length);
+        });
+        SweepWhileQueued();
+    }
 
     private bool Apply(AgentView view)
     {
@@ -156,30 +178,40 @@ public sealed class MrdQueueGrain(int mrdId, TaskServices services) : Grain, IMr
 
     private async ValueTask DispatchAsync()
     {
-        while (_queue.First is { } head && _eligible.Count > 0)
+        while (!state.State.Tasks.IsEmpty && _eligible.Count > 0)
         {
-            var task = head.Value;
+            var task = state.State.Tasks[0];
             var routed = false;
             foreach (var (_, userId) in _eligible.ToArray())
             {
                 OfferResult result;
                 try
                 {
-                    result = await services.OfferAsync(userId, mrdId, task).ConfigureAwait(false);
+                    result = await GrainFactory.GetMediaGrain(userId, MrdId).TryOfferAsync(task);
                 }
-                catch (MailboxFullException)
+                catch (LimitExceededException)
                 {
                     // The agent's grain is swamped by its client; try the others now and this one on its next view.
+                    continue;
+                }
+                catch (TimeoutException ex)
+                {
+                    // Unknown outcome: the offer may have landed. Leaving the task queued risks a second offer elsewhere,
+                    // dropping it risks losing it; keep it, and let the agent's view decide when to try again.
+                    LogOfferTimedOut(ex, task.TaskId, userId);
                     continue;
                 }
 
                 Apply(result.View);
                 if (result.Accepted)
                 {
-                    _queue.Remove(head);
                     _byContact.Remove(task.ContactId);
-                    services.Capacity.QueueLength(mrdId, _queue.Count);
-                    services.Capacity.Routed(mrdId, services.Time.GetUtcNow().UtcDateTime - task.EnqueuedAt, _mrd.ServiceLevelThresholdSeconds);
+                    await SaveAsync(state.State.Tasks.RemoveAt(0));
+                    outbox.Stats(MrdId, (Wait: Now - task.EnqueuedAt, _mrd.ServiceLevelThresholdSeconds, Length: state.State.Tasks.Count), static (s, r) =>
+                    {
+                        s.Routed(r.Wait, r.ServiceLevelThresholdSeconds);
+                        s.QueueLength(r.Length);
+                    });
                     routed = true;
                     break;
                 }
@@ -187,72 +219,98 @@ public sealed class MrdQueueGrain(int mrdId, TaskServices services) : Grain, IMr
 
             if (!routed)
             {
-                return;
+                break;
             }
         }
+
+        SweepWhileQueued();
     }
 
-    private Task ExpireAsync()
+    /// <summary>Tasks that outlive taskLife in the queue are discarded (never offered, so no agent hears of them).</summary>
+    private async Task SweepAsync()
     {
-        var now = services.Time.GetUtcNow().UtcDateTime;
+        var now = Now;
         var life = TimeSpan.FromSeconds(_mrd.TaskLifeSeconds);
-        for (var node = _queue.First; node is not null;)
-        {
-            var next = node.Next;
-            if (now - node.Value.EnqueuedAt >= life)
-            {
-                Expire(node, now);
-            }
-
-            node = next;
-        }
-
-        services.Capacity.QueueLength(mrdId, _queue.Count);
-        return Task.CompletedTask;
+        await ExpireAsync([.. state.State.Tasks.Where(t => now - t.EnqueuedAt >= life)], now);
+        SweepWhileQueued();
     }
 
-    /// <summary>
-    /// Chaos (task.expire): the waiting tasks <paramref name="expire"/> picks end as if their taskLife had run
-    /// out. Returns their contact ids.
-    /// </summary>
-    public ValueTask<IReadOnlyList<string>> ExpireQueuedAsync(Func<QueuedTask, bool> expire)
+    private async ValueTask ExpireAsync(IReadOnlyList<QueuedTask> tasks, DateTime now)
     {
-        var now = services.Time.GetUtcNow().UtcDateTime;
-        var ended = new List<string>();
-        for (var node = _queue.First; node is not null;)
+        if (tasks.Count == 0)
         {
-            var next = node.Next;
-            if (expire(node.Value))
-            {
-                ended.Add(node.Value.ContactId);
-                Expire(node, now);
-            }
-
-            node = next;
+            return;
         }
 
-        services.Capacity.QueueLength(mrdId, _queue.Count);
-        return ValueTask.FromResult<IReadOnlyList<string>>(ended);
-    }
-
-    /// <summary>A task that outlived taskLife in the queue is discarded (never offered, so no agent hears of it).</summary>
-    private void Expire(LinkedListNode<QueuedTask> node, DateTime now)
-    {
-        var task = node.Value;
-        _queue.Remove(node);
-        _byContact.Remove(task.ContactId);
-        services.Capacity.Expired(mrdId);
-        services.Contacts.Update(task.ContactId, c => c.WithLeg(task.TaskId, l => l with { Outcome = TaskOutcome.Expired, EndedAt = now }) with
+        foreach (var task in tasks)
         {
-            Status = ContactStatus.Discarded,
-            StatusReason = ContactReasons.TaskLifeExceeded,
+            _byContact.Remove(task.ContactId);
+        }
+
+        await SaveAsync(state.State.Tasks.RemoveRange(tasks));
+        outbox.Stats(MrdId, (Count: tasks.Count, Length: state.State.Tasks.Count), static (s, a) =>
+        {
+            for (var i = 0; i < a.Count; i++)
+            {
+                s.Expired();
+            }
+
+            s.QueueLength(a.Length);
         });
+        foreach (var task in tasks)
+        {
+            outbox.ToContact(task.ContactId, new ContactEvent(ContactEventKind.QueueExpired, task.TaskId, now));
+        }
+    }
+
+    /// <summary>The taskLife sweep runs only while something waits, so an idle queue costs a simulated clock nothing.</summary>
+    private void SweepWhileQueued()
+    {
+        if (state.State.Tasks.IsEmpty)
+        {
+            _sweep?.Dispose();
+            _sweep = null;
+        }
+        else if (_sweep is null)
+        {
+            var every = TimeSpan.FromSeconds(Math.Clamp(_mrd.TaskLifeSeconds / 10.0, 1, 60));
+            _sweep = this.Every(every, work, SweepAsync);
+        }
+    }
+
+    private async ValueTask SaveAsync(ImmutableList<QueuedTask> tasks)
+    {
+        var stored = state.State;
+        state.State = new MrdQueueState { Tasks = tasks };
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            state.State = stored;
+            _byContact.Clear();
+            foreach (var task in stored.Tasks)
+            {
+                _byContact[task.ContactId] = task;
+            }
+
+            throw;
+        }
     }
 
     /// <summary>Position × average handle time ÷ staffed slots; -1 until a handled task gives a handle time (ccp: EWT -1 when unknown).</summary>
-    private int EstimateWait(int position)
+    private async ValueTask<int> EstimateWaitAsync(int position)
     {
-        var aht = services.Capacity.AverageHandleSeconds(mrdId);
-        return aht <= 0 || _staffedSlots == 0 ? -1 : (int)Math.Ceiling(position * aht / _staffedSlots);
+        if (_staffedSlots == 0)
+        {
+            return -1;
+        }
+
+        var aht = await GrainFactory.GetGrain<IMrdStatsGrain>(MrdId).GetAverageHandleSecondsAsync();
+        return aht <= 0 ? -1 : (int)Math.Ceiling(position * aht / _staffedSlots);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offering task {TaskId} to {UserId} timed out; the task stays queued")]
+    private partial void LogOfferTimedOut(Exception ex, string taskId, string userId);
 }

@@ -1,5 +1,5 @@
 using MrdSimulator.Gateway.Observability.Metrics;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.Gateway.Notifications;
 
 namespace MrdSimulator.Gateway.Observability.Dashboard;
 

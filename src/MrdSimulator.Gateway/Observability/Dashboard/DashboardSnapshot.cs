@@ -3,8 +3,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Gateway.Observability.Health;
 using MrdSimulator.Gateway.Observability.Metrics;
+using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.SystemInfo;
-using MrdSimulator.Grains;
 
 namespace MrdSimulator.Gateway.Observability.Dashboard;
 
@@ -39,17 +39,19 @@ public sealed record RouteSummary(string Method, string Route, string Status, lo
 
 public sealed record NotificationSummary(long Published, long Delivered, long Dropped, double PublishedPerSecond, double DeliveredPerSecond);
 
-public sealed record GrainSummary(long Active, long Activations, long Deactivations, long MailboxDepth, long MailboxRejections, double? TurnP99Ms);
+/// <param name="Rejected">Grain calls Orleans refused (a full grain answers 503).</param>
+/// <param name="CallP99Ms">99th percentile of grain call latency, from Orleans' own histogram.</param>
+public sealed record GrainSummary(long Active, long Activations, long Deactivations, long Rejected, double? CallP99Ms);
 
 public sealed class DashboardSnapshotBuilder(
     MetricCollector collector,
     AgentCensus census,
     DashboardHistory history,
-    Silo silo,
+    NotificationHub hub,
     ServiceStatus status,
     HealthCheckService health,
     IEnumerable<IDashboardSection> sections,
-    TimeProvider time)
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time)
 {
     private static readonly DateTime Started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
@@ -65,9 +67,9 @@ public sealed class DashboardSnapshotBuilder(
         var requestsTotal = DashboardHistory.FinesseRequests(metrics).Count;
         var last = samples.Count > 0 ? samples[^1] : null;
 
-        var counts = census.Count();
+        var counts = await census.CountAsync(cancellationToken);
         var agents = new AgentSummary(
-            census.Available,
+            true,
             StateOrder,
             [.. counts.Mrds.Select(m => new MrdSummary(m.Id, m.Name, m.Assigned, m.SignedIn, m.States.ToDictionary(s => s.Key.ToWire(), s => s.Value)))]);
 
@@ -79,15 +81,15 @@ public sealed class DashboardSnapshotBuilder(
             .Take(12)
             .ToList() ?? [];
 
-        var turns = Find(metrics, "mrdsim.grain.turn.duration");
-        var turnP99 = turns is { Bounds: { } bounds } ? Percentiles.Quantile(0.99, bounds, Percentiles.Merge(turns.Series.Select(s => s.Buckets!))) : null;
+        // Orleans' meter (Microsoft.Orleans): activations, refusals and grain call latency in milliseconds.
+        var calls = Find(metrics, "orleans-app-requests-latency");
+        var callP99 = calls is { Bounds: { } bounds } ? Percentiles.Quantile(0.99, bounds, Percentiles.Merge(calls.Series.Select(s => s.Buckets!))) : null;
         var grains = new GrainSummary(
-            silo.Runtime.Metrics.ActiveCount,
-            (long)Total(metrics, "mrdsim.grain.activations"),
-            (long)Total(metrics, "mrdsim.grain.deactivations"),
-            silo.Runtime.Metrics.MailboxDepth,
-            silo.Runtime.Metrics.RejectedTotal,
-            turnP99 is { } p ? Math.Round(p * 1000, 3) : null);
+            (long)Total(metrics, "orleans-catalog-activations"),
+            (long)Total(metrics, "orleans-catalog-activation-created"),
+            (long)Total(metrics, "orleans-catalog-activation-destroyed"),
+            (long)Total(metrics, "orleans-messaging-rejected"),
+            callP99 is { } p ? Math.Round(p, 3) : null);
 
         var context = new DashboardContext(metrics);
         var extra = new List<DashboardSection>();
@@ -115,7 +117,7 @@ public sealed class DashboardSnapshotBuilder(
                 [.. report.Entries.Select(e => new CheckSummary(e.Key, e.Value.Status.ToString(), e.Value.Description))]),
             agents,
             new HttpSummary(requestsTotal, last?.RequestsPerSecond ?? 0, latency, routes),
-            new NotificationSummary(silo.Hub.PublishedTotal, silo.Hub.DeliveredTotal, silo.Hub.DroppedTotal, last?.PublishedPerSecond ?? 0, last?.DeliveredPerSecond ?? 0),
+            new NotificationSummary(hub.PublishedTotal, hub.DeliveredTotal, hub.DroppedTotal, last?.PublishedPerSecond ?? 0, last?.DeliveredPerSecond ?? 0),
             grains,
             samples,
             [.. extra.OrderBy(s => s.Order).ThenBy(s => s.Id, StringComparer.Ordinal)]);

@@ -2,8 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MrdSimulator.Gateway.SystemInfo;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Media;
+using MrdSimulator.GrainInterfaces.Diagnostics;
 
 namespace MrdSimulator.Gateway.Observability.Health;
 
@@ -22,7 +21,7 @@ public static class HealthEndpoints
     {
         services.AddHealthChecks()
             .AddCheck<NotificationServiceHealthCheck>("notification-service", tags: [ReadyTag])
-            .AddCheck<StorageHealthCheck>("media-storage", tags: [ReadyTag]);
+            .AddCheck<StorageHealthCheck>("grain-storage", tags: [ReadyTag]);
         return services;
     }
 
@@ -74,11 +73,13 @@ internal sealed class NotificationServiceHealthCheck(ServiceStatus status) : IHe
             : HealthCheckResult.Unhealthy("OUT_OF_SERVICE" + (status.Reason is { } r ? ": " + r : string.Empty)));
 }
 
-/// <summary>Reads a key no agent can have; an exception or a read slower than the timeout means storage is unreachable.</summary>
-internal sealed class StorageHealthCheck(Silo silo) : IHealthCheck
+/// <summary>
+/// A grain reads its state: an exception, or an answer slower than the timeout, means the grains or their storage
+/// cannot serve requests.
+/// </summary>
+internal sealed class StorageHealthCheck(IGrainFactory grains) : IHealthCheck
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
-    private static readonly MediaGrainKey Probe = new("__health__", 0);
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -86,7 +87,7 @@ internal sealed class StorageHealthCheck(Silo silo) : IHealthCheck
         timeout.CancelAfter(Timeout);
         try
         {
-            await silo.MediaStorage.ReadAsync(Probe, timeout.Token).AsTask().WaitAsync(timeout.Token);
+            await grains.GetGrain<IStorageProbeGrain>(0).ProbeAsync().AsTask().WaitAsync(timeout.Token);
             return HealthCheckResult.Healthy("reachable");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

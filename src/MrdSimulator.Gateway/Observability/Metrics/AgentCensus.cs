@@ -1,17 +1,15 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Media;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Storage;
+using MrdSimulator.GrainInterfaces.Statistics;
+using MrdSimulator.Grains.Messaging;
 
 namespace MrdSimulator.Gateway.Observability.Metrics;
 
 /// <summary>
-/// Agents per state per MRD, counted on demand over the Media grain storage rather than on every state
-/// change: a scan costs about 0.5 µs per stored Media object (docs/observability.md, Benchmarks) and runs at
-/// most once a second, while counters in MediaGrain would tax every request. Agents assigned to an MRD but
-/// never stored are LOGOUT. Published as the gauge <c>mrdsim.agents{mrd,state}</c>.
+/// Agents per state per MRD, read from the MRDs' statistics grains (which every silo keeps up to date with the
+/// changes its Media grains make) rather than counted on each request. Published as the gauge
+/// <c>mrdsim.agents{mrd,state}</c>; the gauge reports the last count, refreshed at most once a second.
 /// </summary>
 public sealed class AgentCensus : IDisposable
 {
@@ -19,93 +17,91 @@ public sealed class AgentCensus : IDisposable
 
     private static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(1);
     private static readonly AgentState[] States = Enum.GetValues<AgentState>();
-    private readonly Silo _silo;
+    private readonly IGrainFactory _grains;
+    private readonly SimulatorDirectory _directory;
+    private readonly GrainOutbox? _localSilo;
     private readonly Meter _meter = new(MeterName);
-    private readonly Lazy<Dictionary<int, int>> _assigned;
-    private readonly Lock _gate = new();
-    private AgentCounts? _last;
-    private long _lastAt;
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
+    private AgentCounts _last = new([]);
+    private long _lastAt = long.MinValue;
 
-    public AgentCensus(Silo silo)
+    /// <param name="localSilo">The co-hosted silo's outbox, flushed first so a count includes what this process just did.</param>
+    public AgentCensus(IGrainFactory grains, SimulatorDirectory directory, GrainOutbox? localSilo = null)
     {
-        _silo = silo;
-        _assigned = new(() => silo.Directory.NonVoiceMrds.ToDictionary(m => m.Id, m => silo.Directory.Users.Count(u => u.IsAssignedTo(m.Id))));
+        _grains = grains;
+        _directory = directory;
+        _localSilo = localSilo;
         _meter.CreateObservableGauge("mrdsim.agents", Observe, unit: "{agent}", description: "Agents per state per Media Routing Domain");
     }
 
-    /// <summary>False when the storage cannot be enumerated (only in-memory storage can, today).</summary>
-    public bool Available => _silo.MediaStorage is MemoryGrainStorage<MediaGrainKey, MediaState>;
+    /// <summary>The last counts (possibly a second old; empty before the first refresh).</summary>
+    public AgentCounts Last => Volatile.Read(ref _last);
 
-    /// <summary>The counts, recounted when older than a second.</summary>
-    public AgentCounts Count()
+    /// <summary>The counts, refreshed when older than a second.</summary>
+    public async Task<AgentCounts> CountAsync(CancellationToken cancellationToken = default)
     {
-        lock (_gate)
+        if (Environment.TickCount64 - Volatile.Read(ref _lastAt) <= MaxAge.TotalMilliseconds)
         {
-            if (_last is null || Stopwatch.GetElapsedTime(_lastAt) > MaxAge)
+            return Last;
+        }
+
+        await _refreshing.WaitAsync(cancellationToken);
+        try
+        {
+            if (Environment.TickCount64 - _lastAt > MaxAge.TotalMilliseconds)
             {
-                _last = Recount();
-                _lastAt = Stopwatch.GetTimestamp();
+                Volatile.Write(ref _last, await RecountAsync());
+                Volatile.Write(ref _lastAt, Environment.TickCount64);
             }
 
             return _last;
         }
+        finally
+        {
+            _refreshing.Release();
+        }
     }
 
-    /// <summary>A fresh scan; public so the cost can be measured.</summary>
-    public AgentCounts Recount()
+    /// <summary>A fresh count from every MRD's statistics grain.</summary>
+    public async Task<AgentCounts> RecountAsync()
     {
-        var mrds = _silo.Directory.NonVoiceMrds;
-        var index = new Dictionary<int, int>(mrds.Count);
-        for (var i = 0; i < mrds.Count; i++)
+        if (_localSilo is not null)
         {
-            index[mrds[i].Id] = i;
+            await _localSilo.FlushStatsAsync();
         }
 
-        var counts = new int[mrds.Count, States.Length];
-        if (_silo.MediaStorage is MemoryGrainStorage<MediaGrainKey, MediaState> memory)
-        {
-            foreach (var (key, stored) in memory.Entries)
-            {
-                if (index.TryGetValue(key.MrdId, out var m))
-                {
-                    counts[m, (int)stored.State.State]++;
-                }
-            }
-        }
-
+        var mrds = _directory.NonVoiceMrds;
+        var agents = await Task.WhenAll(mrds.Select(m => _grains.GetGrain<IMrdStatsGrain>(m.Id).GetAgentsAsync().AsTask()));
         var result = new List<MrdAgentCounts>(mrds.Count);
         for (var m = 0; m < mrds.Count; m++)
         {
             var byState = new Dictionary<AgentState, int>();
-            var stored = 0;
             foreach (var state in States)
             {
-                stored += counts[m, (int)state];
-                if (counts[m, (int)state] > 0)
+                var count = (int)state < agents[m].States.Length ? agents[m].States[(int)state] : 0;
+                if (count != 0 || state == AgentState.Logout)
                 {
-                    byState[state] = counts[m, (int)state];
+                    byState[state] = count;
                 }
             }
 
-            // Storage holds only agents who ever signed in; the other assigned agents are LOGOUT.
-            var neverStored = Math.Max(0, _assigned.Value.GetValueOrDefault(mrds[m].Id) - stored);
-            byState[AgentState.Logout] = byState.GetValueOrDefault(AgentState.Logout) + neverStored;
-            result.Add(new MrdAgentCounts(mrds[m].Id, mrds[m].Name, _assigned.Value.GetValueOrDefault(mrds[m].Id), byState));
+            result.Add(new MrdAgentCounts(mrds[m].Id, mrds[m].Name, agents[m].Assigned, byState));
         }
 
         return new AgentCounts(result);
     }
 
-    public void Dispose() => _meter.Dispose();
+    public void Dispose()
+    {
+        _meter.Dispose();
+        _refreshing.Dispose();
+    }
 
     private IEnumerable<Measurement<long>> Observe()
     {
-        if (!Available)
-        {
-            yield break;
-        }
-
-        foreach (var mrd in Count().Mrds)
+        // Callbacks cannot wait for grains: report the last count and refresh it in the background.
+        _ = CountAsync();
+        foreach (var mrd in Last.Mrds)
         {
             foreach (var (state, count) in mrd.States)
             {

@@ -36,7 +36,8 @@ public sealed class MetricCollector : IDisposable
     }
 
     /// <summary>Default bounds for second-valued histograms without advice: 50 µs to 10 s.</summary>
-    public static IReadOnlyList<double> SecondsBuckets { get; } = Grains.Runtime.GrainRuntimeMetrics.DurationBuckets;
+    public static IReadOnlyList<double> SecondsBuckets { get; } =
+        [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
     /// <summary>OpenTelemetry's default explicit bounds, for histograms in other units.</summary>
     public static IReadOnlyList<double> DefaultBuckets { get; } = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];

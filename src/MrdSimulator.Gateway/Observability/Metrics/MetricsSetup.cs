@@ -10,7 +10,7 @@ public static class MetricsSetup
     /// without registration), ASP.NET Core's hosting and Kestrel meters, and the runtime's.
     /// </summary>
     public static IReadOnlyList<string> MeterNames { get; } =
-        ["MrdSimulator", "MrdSimulator.*", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"];
+        ["MrdSimulator", "MrdSimulator.*", "Microsoft.Orleans", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Runtime"];
 
     /// <summary>Finer than ASP.NET Core's advice (5 ms first bucket), since simulator requests take well under a millisecond.</summary>
     public static IReadOnlyList<double> RequestDurationBuckets => MetricCollector.SecondsBuckets;
@@ -47,9 +47,10 @@ public static class MetricsSetup
 
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", (HttpContext context, MetricCollector collector) =>
+        app.MapGet("/metrics", async (HttpContext context, MetricCollector collector, AgentCensus census) =>
         {
             context.Response.Headers.CacheControl = "no-store";
+            await census.CountAsync(context.RequestAborted);
             return Results.Text(PrometheusFormatter.Write(collector.Collect()), PrometheusFormatter.ContentType);
         }).ExcludeFromDescription();
         return app;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using MrdSimulator.Gateway.Observability.Metrics;
-using MrdSimulator.Grains.Runtime;
 using OpenTelemetry;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -73,7 +72,7 @@ public sealed class OpenTelemetryExport : IDisposable
                 .ConfigureServices(s => s.AddSingleton(settings))
                 .SetResourceBuilder(resource)
                 .SetSampler(Sampler(settings))
-                .AddSource(SimulatorActivity.SourceName, "Microsoft.AspNetCore")
+                .AddSource(SimulatorActivity.SourceName, "Microsoft.AspNetCore", "Microsoft.Orleans.*")
                 .AddOtlpExporter()
                 .Build();
         }

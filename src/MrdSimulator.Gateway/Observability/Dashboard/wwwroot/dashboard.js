@@ -134,8 +134,7 @@
     setNumber('kpi-signed-in', signedIn);
     setNumber('kpi-ready', ready);
     setNumber('kpi-grains', snap.grains.active);
-    setNumber('kpi-mailbox', snap.grains.mailboxDepth);
-    setNumber('kpi-rejected', snap.grains.mailboxRejections);
+    setNumber('kpi-rejected', snap.grains.rejected);
   }
 
   function renderAgents(snap) {
@@ -207,7 +206,7 @@
     byId('n-dropped').classList.toggle('warn', snap.notifications.dropped > 0);
     setNumber('g-activations', snap.grains.activations);
     setNumber('g-deactivations', snap.grains.deactivations);
-    setNumber('g-turn', snap.grains.turnP99Ms, fmtMs(snap.grains.turnP99Ms));
+    setNumber('g-turn', snap.grains.callP99Ms, fmtMs(snap.grains.callP99Ms));
 
     byId('checks').replaceChildren(...snap.service.checks.map((c) => {
       const li = el('li');

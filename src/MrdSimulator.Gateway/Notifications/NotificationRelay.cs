@@ -1,0 +1,259 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Diagnostics.Metrics;
+using MrdSimulator.Domain.Directory;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Notifications;
+
+namespace MrdSimulator.Gateway.Notifications;
+
+/// <summary>
+/// Brings the Updates of the users this process holds sessions for to its <see cref="NotificationHub"/>. It is
+/// one Orleans observer for the whole process: a session asks it to watch its user, and it subscribes to that
+/// user's Media grains (one per non-voice MRD) on its first session and renews the subscriptions while sessions
+/// remain. After the last session it stops renewing and the grains let the lease lapse, so Updates published while
+/// a fault keeps a user's session away still arrive for a while and can be accounted for, and a user who comes
+/// back finds the subscriptions in place. Each source's Updates carry a sequence; a gap or a repeat is counted and
+/// logged, never hidden.
+/// </summary>
+public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedService, IDisposable
+{
+    /// <summary>Renewal period; well inside the grains' lease (<c>MediaGrain.DefaultLease</c>, 2 min).</summary>
+    public static readonly TimeSpan RenewEvery = TimeSpan.FromSeconds(40);
+
+    /// <summary>The subscription lease the relay asks for.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
+    private readonly IGrainFactory _grains;
+    private readonly NotificationHub _hub;
+    private readonly SimulatorDirectory _directory;
+    private readonly ILogger<NotificationRelay> _log;
+    private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string User, int Mrd), (long Epoch, long Sequence)> _sources = new();
+    private readonly Meter _meter = new(NotificationHub.MeterName + ".Relay");
+    private readonly CancellationTokenSource _stopping = new();
+    private IUpdateSubscriber? _self;
+    private Task? _renewals;
+    private long _gaps;
+    private long _repeats;
+
+    public NotificationRelay(IGrainFactory grains, NotificationHub hub, SimulatorDirectory directory, ILogger<NotificationRelay> log)
+    {
+        _grains = grains;
+        _hub = hub;
+        _directory = directory;
+        _log = log;
+        _meter.CreateObservableCounter("mrdsim.notifications.gaps", () => Interlocked.Read(ref _gaps),
+            description: "Updates missing from a source's sequence when the next one arrived (lost before reaching this process)");
+        _meter.CreateObservableCounter("mrdsim.notifications.repeats", () => Interlocked.Read(ref _repeats),
+            description: "Updates that arrived out of their source's order or twice");
+        _meter.CreateObservableGauge("mrdsim.notifications.watched_users", () => _watches.Count,
+            description: "Users whose Updates this process subscribes to");
+    }
+
+    public long Gaps => Interlocked.Read(ref _gaps);
+
+    public long Repeats => Interlocked.Read(ref _repeats);
+
+    /// <summary>
+    /// Subscribes this process to <paramref name="userId"/>'s Updates (once for all its sessions) and returns when
+    /// they flow; dispose the result when the session ends.
+    /// </summary>
+    public async Task<IDisposable> WatchAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        Watch watch;
+        while (true)
+        {
+            watch = _watches.GetOrAdd(userId, static (id, relay) => new Watch(relay.SubscribeAllAsync(id)), this);
+            lock (watch)
+            {
+                if (!watch.Removed)
+                {
+                    watch.Sessions++;
+                    break;
+                }
+            }
+        }
+
+        var handle = new WatchHandle(this, userId, watch);
+        try
+        {
+            await watch.Subscribed.WaitAsync(cancellationToken);
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            if (watch.Subscribed.IsFaulted)
+            {
+                Forget(userId, watch);
+            }
+
+            throw;
+        }
+    }
+
+    public Task OnUpdatesAsync(ImmutableArray<Update> updates)
+    {
+        foreach (var update in updates)
+        {
+            CheckOrder(update);
+            _hub.Publish(update);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _self = _grains.CreateObjectReference<IUpdateSubscriber>(this);
+        _renewals = RenewLoopAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_renewals is not null)
+        {
+            await _renewals.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    public void Dispose()
+    {
+        _stopping.Dispose();
+        _meter.Dispose();
+    }
+
+    private IUpdateSubscriber Self => _self ?? throw new InvalidOperationException("The notification relay has not started");
+
+    private IEnumerable<IMediaGrain> MediaGrainsOf(string userId) =>
+        _directory.FindUser(userId) is { } user
+            ? user.MrdIds.Where(id => _directory.FindMrd(id) is { IsVoice: false }).Select(id => _grains.GetMediaGrain(userId, id))
+            : [];
+
+    private Task SubscribeAllAsync(string userId) =>
+        Task.WhenAll(MediaGrainsOf(userId).Select(g => g.SubscribeAsync(Self, Lease).AsTask()));
+
+    private void Release(string userId, Watch watch)
+    {
+        lock (watch)
+        {
+            watch.Sessions--;
+        }
+    }
+
+    private void Forget(string userId, Watch watch)
+    {
+        lock (watch)
+        {
+            if (watch.Sessions > 0)
+            {
+                return;
+            }
+
+            watch.Removed = true;
+        }
+
+        _watches.TryRemove(new KeyValuePair<string, Watch>(userId, watch));
+    }
+
+    private async Task RenewLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(RenewEvery);
+        while (await NextTickAsync(timer, stopping))
+        {
+            foreach (var (userId, watch) in _watches)
+            {
+                bool idle;
+                lock (watch)
+                {
+                    idle = watch.Sessions == 0;
+                }
+
+                try
+                {
+                    if (idle)
+                    {
+                        // Not renewed: the grains drop the subscription when its lease runs out.
+                        Forget(userId, watch);
+                    }
+                    else
+                    {
+                        await SubscribeAllAsync(userId);
+                    }
+                }
+                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                {
+                    LogRenewalFailed(userId, ex.Message);
+                }
+            }
+        }
+    }
+
+    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stopping)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stopping);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private void CheckOrder(Update update)
+    {
+        var key = (update.UserId, update.MrdId);
+        if (_sources.TryGetValue(key, out var last) && last.Epoch == update.Epoch)
+        {
+            if (update.Sequence <= last.Sequence)
+            {
+                Interlocked.Increment(ref _repeats);
+                LogRepeat(update.UserId, update.MrdId, update.Sequence, last.Sequence);
+                return;
+            }
+
+            if (update.Sequence != last.Sequence + 1)
+            {
+                Interlocked.Add(ref _gaps, update.Sequence - last.Sequence - 1);
+                LogGap(update.UserId, update.MrdId, last.Sequence + 1, update.Sequence - 1);
+            }
+        }
+
+        _sources[key] = (update.Epoch, update.Sequence);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Updates {First}..{Last} of {UserId}/{MrdId} never reached this process")]
+    private partial void LogGap(string userId, int mrdId, long first, long last);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Update {Sequence} of {UserId}/{MrdId} arrived after {Last}")]
+    private partial void LogRepeat(string userId, int mrdId, long sequence, long last);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the notification subscriptions of {UserId} failed: {Error}; retried in the next round")]
+    private partial void LogRenewalFailed(string userId, string error);
+
+    private sealed class Watch(Task subscribed)
+    {
+        public Task Subscribed { get; } = subscribed;
+
+        public int Sessions { get; set; }
+
+        public bool Removed { get; set; }
+    }
+
+    private sealed class WatchHandle(NotificationRelay relay, string userId, Watch watch) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                relay.Release(userId, watch);
+            }
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Collections.Immutable;
+using MrdSimulator.Domain.Media;
+using MrdSimulator.Domain.Tasks;
+using MrdSimulator.GrainInterfaces.Notifications;
+
+namespace MrdSimulator.Grains.Media;
+
+/// <summary>
+/// The task side of one agent in one MRD: the live dialogs in offer order, and the agent's other MRDs whose work
+/// interrupts this one.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("MediaTaskState")]
+public sealed record MediaTaskState
+{
+    public static readonly MediaTaskState Initial = new();
+
+    [Id(0)]
+    public ImmutableList<TaskDialog> Dialogs { get; init; } = [];
+
+    [Id(1)]
+    public ImmutableSortedSet<int> InterruptedBy { get; init; } = [];
+
+    public TaskDialog? Find(string dialogId) => Dialogs.Find(d => d.Id == dialogId);
+}
+
+/// <summary>Who receives the pair's Updates; a leased subscription (a gateway) ends unless renewed, a bot's does not.</summary>
+[GenerateSerializer, Immutable]
+public readonly record struct Subscription(IUpdateSubscriber Subscriber, bool Leased);
+
+/// <summary>Everything a Media grain persists, written as one record per turn.</summary>
+[GenerateSerializer, Immutable, Alias("MediaGrainState")]
+public sealed record MediaGrainState
+{
+    public static readonly MediaGrainState Initial = new();
+
+    [Id(0)]
+    public MediaState Media { get; init; } = MediaState.Initial;
+
+    [Id(1)]
+    public MediaTaskState Tasks { get; init; } = MediaTaskState.Initial;
+
+    [Id(2)]
+    public ImmutableArray<Subscription> Subscribers { get; init; } = [];
+}
