@@ -41,6 +41,12 @@ internal static class GrainTimers
     {
         var step = due > MaxStep ? MaxStep : due;
         var left = due - step;
+        if (step == TimeSpan.Zero)
+        {
+            work.ImmediateTickQueued();
+        }
+
+        using var mark = SimulatorTimers.Create();
         handle.Timer = grain.RegisterGrainTimer(
             static async (state, _) =>
             {

@@ -34,8 +34,11 @@ public sealed class ScaledTimeProvider : TimeProvider
 
     public override DateTimeOffset GetUtcNow() => _start + TimeSpan.FromTicks(GetTimestamp());
 
+    /// <summary>The simulator's grain timers run faster; anything else (Orleans' system timers) keeps real time.</summary>
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
-        new ScaledTimer(_real.CreateTimer(callback, state, Shrink(dueTime), Shrink(period)), this);
+        SimulatorTimers.Creating
+            ? new ScaledTimer(_real.CreateTimer(callback, state, Shrink(dueTime), Shrink(period)), this)
+            : _real.CreateTimer(callback, state, dueTime, period);
 
     private TimeSpan Shrink(TimeSpan span) =>
         span == Timeout.InfiniteTimeSpan ? span : TimeSpan.FromTicks((long)(span.Ticks / Scale));

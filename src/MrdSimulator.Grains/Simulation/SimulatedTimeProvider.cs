@@ -41,6 +41,12 @@ public sealed class SimulatedTimeProvider : TimeProvider
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
+        if (!SimulatorTimers.Creating)
+        {
+
+            return System.CreateTimer(callback, state, dueTime, period);
+        }
+
         var timer = new SimTimer(this, callback, state);
         timer.Change(dueTime, period);
         return timer;
@@ -51,7 +57,10 @@ public sealed class SimulatedTimeProvider : TimeProvider
     /// before each step until the simulation is idle, so every consequence of one event lands first.
     /// </summary>
     /// <returns>How many timer callbacks ran.</returns>
-    public long RunUntil(TimeSpan elapsed) => RunUntil(elapsed, () => Work.WaitIdle(IdleTimeout));
+    public long RunUntil(TimeSpan elapsed) => RunUntil(elapsed, WaitIdle);
+
+    /// <summary>What the last timer to fire was (its handler's description), for a run that got stuck.</summary>
+    public string? LastFired { get; private set; }
 
     /// <summary>How long one step may take before the run is declared stuck.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -94,6 +103,18 @@ public sealed class SimulatedTimeProvider : TimeProvider
 
             next.Fire();
             fired++;
+        }
+    }
+
+    private void WaitIdle()
+    {
+        try
+        {
+            Work.WaitIdle(IdleTimeout);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new TimeoutException($"{ex.Message}; the last timer fired was {LastFired ?? "none"} at {Elapsed}", ex);
         }
     }
 
@@ -152,6 +173,7 @@ public sealed class SimulatedTimeProvider : TimeProvider
 
             // Counted until the grain timer's handler ends it (GrainTimers); Orleans only queues the tick here.
             owner.Work.Begin();
+            owner.LastFired = state?.ToString();
             callback(state);
         }
 

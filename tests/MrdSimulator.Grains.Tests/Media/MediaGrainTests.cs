@@ -1,116 +1,79 @@
-using System.Collections.Concurrent;
-using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Media;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.GrainInterfaces.Notifications;
 
 namespace MrdSimulator.Grains.Tests.Media;
 
-public sealed class MediaGrainTests : IAsyncLifetime
+/// <summary>The Media grain's contract with its subscribers, on two silos (the subscriber is a cluster client).</summary>
+public sealed class MediaGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
-    private readonly Silo _silo = new(DemoDirectory.Create(agents: 20));
-    private readonly Inbox _inbox = new();
-    private IDisposable? _subscription;
-
-    public Task InitializeAsync()
-    {
-        _subscription = _silo.Hub.Subscribe(new NodeKey("1000", NodeKind.Media), _inbox);
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _subscription?.Dispose();
-        await _silo.DisposeAsync();
-    }
+    private readonly SimulatorCluster _silo = fixture.Cluster;
 
     [Fact]
-    public async Task EveryAcceptedRequestPublishesExactlyOneUpdateWithItsRequestId()
+    public async Task EveryAcceptedRequestPublishesExactlyOneUpdateWithItsRequestIdInOrder()
     {
-        var grain = _silo.GetMediaGrain("1000", 5000);
+        await using var media = await _silo.RecordAsync("1000", NodeKind.Media);
+        var grain = _silo.Media("1000", 5000);
 
         await grain.ApplyAsync(MediaRequest.Login(3, InterruptAction.Accept), "r1");
         await grain.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), "r2");
         await grain.ApplyAsync(MediaRequest.Login(3, InterruptAction.Accept), "r3");
         await grain.ApplyAsync(MediaRequest.ChangeState(AgentState.Logout, 2001), "r4");
+        await _silo.SettleAsync();
 
-        Assert.Equal(["r1", "r2", "r3", "r4"], _inbox.Items.Select(n => n.RequestId));
-        Assert.Contains("<state>NOT_READY</state>", _inbox.Items[0].UpdateXml, StringComparison.Ordinal);
-        Assert.Contains("<errorMessage>E_ARM_STAT_AGENT_ALREADY_LOGGED_IN</errorMessage>", _inbox.Items[2].UpdateXml, StringComparison.Ordinal);
-        Assert.Contains("<state>LOGOUT</state>", _inbox.Items[3].UpdateXml, StringComparison.Ordinal);
-        Assert.Equal([1L, 2L, 3L, 4L], _inbox.Items.Select(n => n.Sequence));
+        var received = media.Received;
+        Assert.Equal(["r1", "r2", "r3", "r4"], received.Select(u => u.RequestId));
+        Assert.Contains("<state>NOT_READY</state>", received[0].Xml, StringComparison.Ordinal);
+        Assert.Contains("<errorMessage>E_ARM_STAT_AGENT_ALREADY_LOGGED_IN</errorMessage>", received[2].Xml, StringComparison.Ordinal);
+        Assert.Contains("<state>LOGOUT</state>", received[3].Xml, StringComparison.Ordinal);
+
+        // One source, numbered without gaps: a receiver can tell a lost Update from a quiet agent.
+        Assert.Single(received.Select(u => u.Epoch).Distinct());
+        Assert.Equal(Enumerable.Range((int)received[0].Sequence, 4).Select(i => (long)i), received.Select(u => u.Sequence));
     }
 
     [Fact]
     public async Task ReadyWhileReadyPublishesNothing()
     {
-        var grain = _silo.GetMediaGrain("1000", 5000);
+        await using var media = await _silo.RecordAsync("1001", NodeKind.Media);
+        var grain = _silo.Media("1001", 5000);
         await grain.ApplyAsync(MediaRequest.Login(3, InterruptAction.Accept), "r1");
         await grain.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), "r2");
 
-        var outcome = await grain.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), "r3");
+        var effect = await grain.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), "r3");
+        await _silo.SettleAsync();
 
-        Assert.Equal(MediaEffect.Silent, outcome.Effect);
-        Assert.Equal(["r1", "r2"], _inbox.Items.Select(n => n.RequestId));
+        Assert.Equal(MediaEffect.Silent, effect);
+        Assert.Equal(["r1", "r2"], media.Received.Select(u => u.RequestId));
     }
 
     [Fact]
     public async Task AllMrdsOfAUserPublishOnTheOneMediaNode()
     {
-        await _silo.GetMediaGrain("1000", 5000).ApplyAsync(MediaRequest.Login(1, InterruptAction.Accept), "chat");
-        await _silo.GetMediaGrain("1000", 5002).ApplyAsync(MediaRequest.Login(1, InterruptAction.Accept), "task");
-        await _silo.GetMediaGrain("1001", 5000).ApplyAsync(MediaRequest.Login(1, InterruptAction.Accept), "other user");
+        await using var media = await _silo.RecordAsync("1002", NodeKind.Media);
+        await _silo.Media("1002", 5000).ApplyAsync(MediaRequest.Login(1, InterruptAction.Accept), "chat");
+        await _silo.Media("1002", 5002).ApplyAsync(MediaRequest.Login(1, InterruptAction.Accept), "task");
+        await _silo.Media("1003", 5000).ApplyAsync(MediaRequest.Login(1, InterruptAction.Accept), "other user");
+        await _silo.SettleAsync();
 
-        Assert.Equal(["chat", "task"], _inbox.Items.Select(n => n.RequestId));
-        Assert.Contains("<source>/finesse/api/User/1000/Media/5002</source>", _inbox.Items[1].UpdateXml, StringComparison.Ordinal);
+        Assert.Equal(["chat", "task"], media.Received.Select(u => u.RequestId));
+        Assert.Contains("<source>/finesse/api/User/1002/Media/5002</source>", media.Received[1].Xml, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task StateSurvivesDeactivation()
+    public async Task StateAndSubscriptionsSurviveDeactivationAndMoveToTheOtherSilo()
     {
-        var grain = _silo.GetMediaGrain("1000", 5001);
-        await grain.ApplyAsync(MediaRequest.Login(4, InterruptAction.Ignore), null);
-
+        await using var media = await _silo.RecordAsync("1004", NodeKind.Media);
+        var grain = _silo.Media("1004", 5001);
+        await grain.ApplyAsync(MediaRequest.Login(4, InterruptAction.Ignore), "before");
         var before = await grain.GetStateAsync();
-        Assert.True(_silo.MediaGrains.IsActive(new("1000", 5001)));
-        await WaitUntilCollected(new("1000", 5001));
 
+        await _silo.Cluster.DeactivateAsync(grain);
         Assert.Equal(before, await grain.GetStateAsync());
-    }
 
-    [Fact]
-    public async Task UnsubscribedNodesRenderNothing()
-    {
-        var renders = 0;
-        _silo.Hub.Publish(new NodeKey("1019", NodeKind.Media), null, 0, _ => { Interlocked.Increment(ref renders); return "<Update/>"; });
-
-        await _silo.GetMediaGrain("1019", 5000).ApplyAsync(MediaRequest.Login(1, InterruptAction.Accept), null);
-
-        Assert.Equal(0, renders);
-        Assert.Equal(2, _silo.Hub.PublishedTotal);
-    }
-
-    private async Task WaitUntilCollected(MediaGrainKey key)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (_silo.MediaGrains.IsActive(key))
-        {
-            _silo.MediaGrains.CollectIdle(TimeSpan.Zero);
-            Assert.True(DateTime.UtcNow < deadline);
-            await Task.Delay(5);
-        }
-    }
-
-    private sealed class Inbox : INotificationSink
-    {
-        private readonly ConcurrentQueue<Notification> _items = new();
-
-        public List<Notification> Items => [.. _items];
-
-        public bool TryDeliver(Notification notification)
-        {
-            _items.Enqueue(notification);
-            return true;
-        }
+        // Wherever it comes back, the subscriber still gets the next Update, numbered afresh.
+        await grain.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), "after");
+        await _silo.SettleAsync();
+        Assert.Equal(["before", "after"], media.Received.Select(u => u.RequestId));
+        Assert.NotEqual(media.Received[0].Epoch, media.Received[1].Epoch);
     }
 }

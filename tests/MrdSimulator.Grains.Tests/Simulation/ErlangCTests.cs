@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Tasks;
-using MrdSimulator.Grains.Simulation;
-using MrdSimulator.Grains.Tests.Tasks;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Simulation;
 using Xunit.Abstractions;
 
 namespace MrdSimulator.Grains.Tests.Simulation;
@@ -11,7 +11,8 @@ namespace MrdSimulator.Grains.Tests.Simulation;
 /// The whole task path (generator → CCP submit → queue grain → Media grain offer → Dialogs/Media
 /// notification → bot grain ACCEPT/START/CLOSE) run on a discrete-event clock as an M/M/N queue:
 /// Poisson arrivals, exponential work carried by each task, N bots with maxDialogLimit 1 that never break
-/// or RONA. Checked two ways: (1) every task's wait equals an independent FCFS replay of the same
+/// or RONA. It runs on one silo with in-process state, the embedded simulator's configuration (the grain tests'
+/// two-silo clusters cover the same routing across silos). Checked two ways: (1) every task's wait equals an independent FCFS replay of the same
 /// arrivals and work on N servers (exact, so any routing mistake shows); (2) the measured probability of
 /// waiting and mean wait agree with the Erlang C formula (±3 points, ±10 %).
 /// </summary>
@@ -32,26 +33,30 @@ public sealed class ErlangCTests(ITestOutputHelper output)
         var started = Stopwatch.StartNew();
         var demo = DemoDirectory.Create(Agents, 0);
         var mrds = DemoDirectory.Mrds.Select(m => m.Id == 5000 ? m with { TaskLifeSeconds = 31_536_000, MaxTaskDurationSeconds = 31_536_000 } : m);
-        await using var silo = new TaskSilo(directory: new SimulatorDirectory(demo.Users, mrds, demo.ReasonCodes, demo.ScriptSelectors, demo.Feeds));
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(new SimulatorDirectory(demo.Users, mrds, demo.ReasonCodes, demo.ScriptSelectors, demo.Feeds), silos: 1);
 
         for (var i = 0; i < Agents; i++)
         {
             var profile = new BotProfile(MaxDialogLimit: 1, AcceptDelaySeconds: 0, WrapUpSeconds: 0, BreakProbability: 0, Seed: seed * 100 + i);
-            Assert.True(await silo.Silo.StartBotAsync((1000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), 5000, profile));
+            var user = (1000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(await silo.Client.GetGrain<IBotGrain>(new MediaGrainKey(user, 5000).ToString()).StartAsync(profile));
         }
 
-        silo.Settle();
+        await silo.SettleAsync();
         var arrivalsPerHour = load * Agents / MeanWork * 3600;
-        await silo.Silo.StartGeneratorAsync(5000, new GeneratorProfile(arrivalsPerHour, "Chat_SS", MeanWork, tasks, seed));
+        var generator = silo.Client.GetGrain<ITaskGeneratorGrain>(5000);
+        await generator.StartAsync(new GeneratorProfile(arrivalsPerHour, "Chat_SS", MeanWork, tasks, seed));
         var horizon = TimeSpan.FromSeconds(tasks / (arrivalsPerHour / 3600) * 1.2);
-        silo.Clock.RunUntil(horizon, silo.Settle);
-        while (silo.Tasks.Contacts.Count < tasks || silo.Tasks.Contacts.All.Any(c => !c.IsTerminal))
+        silo.SimulatedClock.RunUntil(horizon);
+        var submitted = await generator.GetSubmittedAsync();
+        while (submitted.Length < tasks || (await silo.CapacityAsync(5000)).Handled < tasks)
         {
-            silo.Clock.RunUntil(silo.Clock.Elapsed + TimeSpan.FromHours(1), silo.Settle);
+            silo.SimulatedClock.RunUntil(silo.SimulatedClock.Elapsed + TimeSpan.FromHours(1));
+            submitted = await generator.GetSubmittedAsync();
         }
 
-        Assert.Equal(0, silo.Tasks.Faults);
-        var contacts = silo.Tasks.Contacts.All.OrderBy(c => c.CreatedAt).ThenBy(c => c.ContactId, StringComparer.Ordinal).ToArray();
+        Assert.Equal(0, silo.FailedMessages);
+        var contacts = (await Task.WhenAll(submitted.Select(silo.ContactAsync))).OrderBy(c => c.CreatedAt).ThenBy(c => c.ContactId, StringComparer.Ordinal).ToArray();
         Assert.Equal(tasks, contacts.Length);
         Assert.All(contacts, c => Assert.Equal(ContactStatus.Handled, c.Status));
 
@@ -70,7 +75,7 @@ public sealed class ErlangCTests(ITestOutputHelper output)
         var offered = load * Agents;
         var c = ErlangC(Agents, offered);
         var expectedWait = c * MeanWork / (Agents - offered);
-        var occupancy = silo.Tasks.Capacity.Snapshot(5000, "chat", 30).AgentOccupancy;
+        var occupancy = (await silo.CapacityAsync(5000)).AgentOccupancy;
         output.WriteLine(FormattableString.Invariant(
             $"load {load:P0}: {tasks} tasks in {started.Elapsed.TotalSeconds:F1} s; P(wait) {pWait:F4} vs Erlang C {c:F4}; mean wait {meanWait:F2} s vs {expectedWait:F2} s ({(meanWait / expectedWait - 1):P1}); occupancy {occupancy:F3}"));
         Assert.InRange(pWait, c - 0.03, c + 0.03);

@@ -1,7 +1,7 @@
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Domain.Tasks;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Notifications;
 
 namespace MrdSimulator.Grains.Tests.Tasks;
 
@@ -10,10 +10,10 @@ public sealed class DialogFlowTests
     [Fact]
     public async Task SubmittedTaskIsOfferedToTheReadyAgentWithACollectionPostAndTheContactIsReserved()
     {
-        await using var silo = new TaskSilo(agents: 2);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 2);
         await silo.SignInAsync("1000", 5000);
-        using var dialogs = silo.Record("1000", NodeKind.DialogsMedia);
-        using var media = silo.Record("1000", NodeKind.Media);
+        await using var dialogs = await silo.RecordAsync("1000", NodeKind.DialogsMedia);
+        await using var media = await silo.RecordAsync("1000", NodeKind.Media);
 
         var contact = await silo.SubmitAsync("Chat_SS", new TaskVariable("cv_1", "4711"), new TaskVariable("user_user.order.id", "A-9"), new TaskVariable("other", "x"));
 
@@ -37,11 +37,11 @@ public sealed class DialogFlowTests
     [Fact]
     public async Task AcceptStartPauseResumeWrapUpCloseWalkTheDialogAndMediaStatesAndHandleTheContact()
     {
-        await using var silo = new TaskSilo(agents: 1);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 1);
         await silo.SignInAsync("1000", 5000);
         var contact = await silo.SubmitAsync();
         var id = contact.TaskId!;
-        using var dialogs = silo.Record("1000", NodeKind.DialogsMedia);
+        await using var dialogs = await silo.RecordAsync("1000", NodeKind.DialogsMedia);
 
         (DialogAction Action, DialogState Dialog, AgentState Media)[] steps =
         [
@@ -61,7 +61,7 @@ public sealed class DialogFlowTests
         Assert.Equal(DialogActResult.Accepted, await silo.ActAsync("1000", 5000, id, DialogAction.Close));
         Assert.Empty(await silo.DialogsAsync("1000", 5000));
         Assert.Equal(AgentState.Ready, (await silo.MediaAsync("1000", 5000)).State);
-        var done = silo.Contact(contact.ContactId);
+        var done = (await silo.ContactAsync(contact.ContactId));
         Assert.Equal((ContactStatus.Handled, ContactReasons.ExternallyHandled), (done.Status, done.StatusReason));
         Assert.Equal(TaskOutcome.Handled, Assert.Single(done.Legs).Outcome);
 
@@ -90,7 +90,7 @@ public sealed class DialogFlowTests
     [MemberData(nameof(EveryStateAndAction))]
     public async Task EveryActionFromEveryStateIsAppliedWhenAllowedAndRefusedOtherwise(DialogState from, DialogAction action)
     {
-        await using var silo = new TaskSilo(agents: 2);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 2);
         await silo.SignInAsync("1000", 5000);
         await silo.SignInAsync("1001", 5002);
         var id = (await silo.SubmitAsync()).TaskId!;
@@ -139,7 +139,7 @@ public sealed class DialogFlowTests
     [Fact]
     public async Task TransferToAnUnknownScriptSelectorIsRefusedAndActionsOnUnknownDialogsAreNotFound()
     {
-        await using var silo = new TaskSilo(agents: 1);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 1);
         await silo.SignInAsync("1000", 5000);
         var id = (await silo.SubmitAsync()).TaskId!;
         await silo.ActAsync("1000", 5000, id, DialogAction.Accept);
@@ -152,7 +152,7 @@ public sealed class DialogFlowTests
     [Fact]
     public async Task OffersRespectMaxDialogLimitAndGoLongestAvailableFirst()
     {
-        await using var silo = new TaskSilo(agents: 3);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 3);
         await silo.SignInAsync("1000", 5000, limit: 2);
         silo.Advance(TimeSpan.FromSeconds(1));
         await silo.SignInAsync("1001", 5000, limit: 1);
@@ -173,21 +173,21 @@ public sealed class DialogFlowTests
         // Closing one frees a slot and the waiting task is offered at once.
         await silo.ActAsync("1001", 5000, second.TaskId!, DialogAction.Accept);
         await silo.ActAsync("1001", 5000, second.TaskId!, DialogAction.Close);
-        Assert.Equal("1001", silo.Contact(fourth.ContactId).AgentId);
+        Assert.Equal("1001", (await silo.ContactAsync(fourth.ContactId)).AgentId);
     }
 
     [Fact]
     public async Task NotReadyOrNotRoutableAgentsGetNoOffersAndNotRoutableWaitsForPendingTasksToStart()
     {
-        await using var silo = new TaskSilo(agents: 2);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 2);
         await silo.SignInAsync("1000", 5000, limit: 3);
         await silo.SignInAsync("1001", 5000, ready: false);
         var first = await silo.SubmitAsync();
         Assert.Equal("1000", first.AgentId);
 
-        var grain = silo.Silo.GetMediaGrain("1000", 5000);
+        var grain = silo.Media("1000", 5000);
         await grain.ApplyAsync(MediaRequest.SetRoutable(false), null);
-        silo.Settle();
+        await silo.SettleAsync();
         var pending = await grain.GetStateAsync();
         Assert.True(pending.Routable);
         Assert.False(pending.PendingRoutable);
@@ -200,8 +200,8 @@ public sealed class DialogFlowTests
         await silo.ActAsync("1000", 5000, first.TaskId!, DialogAction.Start);
         Assert.False((await grain.GetStateAsync()).Routable);
 
-        await silo.Silo.GetMediaGrain("1001", 5000).ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), null);
-        silo.Settle();
-        Assert.Equal("1001", silo.Contact(second.ContactId).AgentId);
+        await silo.Media("1001", 5000).ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), null);
+        await silo.SettleAsync();
+        Assert.Equal("1001", (await silo.ContactAsync(second.ContactId)).AgentId);
     }
 }

@@ -1,7 +1,7 @@
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Domain.Tasks;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Notifications;
+using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.Notifications;
 
 namespace MrdSimulator.Grains.Tests.Tasks;
 
@@ -10,12 +10,12 @@ public sealed class RonaInterruptSignOutTests
     [Fact]
     public async Task AnOfferNotAcceptedWithinTaskStartTimeoutIsWithdrawnTheAgentMadeNotRoutableAndTheTaskRequeued()
     {
-        await using var silo = new TaskSilo(agents: 2);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 2);
         await silo.SignInAsync("1000", 5000);
         var contact = await silo.SubmitAsync();
         Assert.Equal("1000", contact.AgentId);
-        using var dialogs = silo.Record("1000", NodeKind.DialogsMedia);
-        using var media = silo.Record("1000", NodeKind.Media);
+        await using var dialogs = await silo.RecordAsync("1000", NodeKind.DialogsMedia);
+        await using var media = await silo.RecordAsync("1000", NodeKind.Media);
 
         silo.Advance(TimeSpan.FromSeconds(29));
         Assert.Single(await silo.DialogsAsync("1000", 5000));
@@ -29,15 +29,15 @@ public sealed class RonaInterruptSignOutTests
         Assert.Contains("<dispositionCode>CD_RING_NO_ANSWER</dispositionCode>", withdrawn, StringComparison.Ordinal);
         Assert.Contains("<event>DELETE</event>", withdrawn, StringComparison.Ordinal);
         Assert.Contains("<routable>false</routable>", media.Updates[^1], StringComparison.Ordinal);
-        var queued = silo.Contact(contact.ContactId);
+        var queued = (await silo.ContactAsync(contact.ContactId));
         Assert.Equal((ContactStatus.Queued, ContactReasons.RenotifyRequested), (queued.Status, queued.StatusReason));
 
         // The next agent gets the same task; the first gets none until routable again.
         await silo.SignInAsync("1001", 5000);
-        var again = silo.Contact(contact.ContactId);
+        var again = (await silo.ContactAsync(contact.ContactId));
         Assert.Equal(("1001", contact.TaskId), (again.AgentId, again.TaskId));
         Assert.Equal(1, Assert.Single(again.Legs).Ronas);
-        Assert.Equal(1, silo.Tasks.Capacity.Snapshot(5000, "chat", 30).Ronas);
+        Assert.Equal(1, (await silo.CapacityAsync(5000)).Ronas);
     }
 
     [Fact]
@@ -46,7 +46,7 @@ public sealed class RonaInterruptSignOutTests
         var mrds = Domain.Directory.DemoDirectory.Mrds.Select(m => m.Id == 5000 ? m with { MaxTaskDurationSeconds = 120 } : m).ToList();
         var demo = Domain.Directory.DemoDirectory.Create(2, 0);
         var directory = new Domain.Directory.SimulatorDirectory(demo.Users, mrds, demo.ReasonCodes, demo.ScriptSelectors, demo.Feeds);
-        await using var silo = new TaskSilo(directory: directory);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(directory);
         await silo.SignInAsync("1000", 5000);
         var contact = await silo.SubmitAsync();
         await silo.ActAsync("1000", 5000, contact.TaskId!, DialogAction.Accept);
@@ -57,21 +57,21 @@ public sealed class RonaInterruptSignOutTests
 
         silo.Advance(TimeSpan.FromSeconds(61));
         Assert.Empty(await silo.DialogsAsync("1000", 5000));
-        var ended = silo.Contact(contact.ContactId);
+        var ended = (await silo.ContactAsync(contact.ContactId));
         Assert.Equal((ContactStatus.Discarded, TaskOutcome.Expired), (ended.Status, Assert.Single(ended.Legs).Outcome));
     }
 
     [Fact]
     public async Task ATaskInAnotherMrdInterruptsAnInterruptibleMrdSignedInWithAcceptUntilThatWorkEnds()
     {
-        await using var silo = new TaskSilo(agents: 1);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 1);
         await silo.SignInAsync("1000", 5001, interrupt: InterruptAction.Accept);
         await silo.SignInAsync("1000", 5000);
         var email = await silo.SubmitAsync("Email_SS");
         await silo.ActAsync("1000", 5001, email.TaskId!, DialogAction.Accept);
         await silo.ActAsync("1000", 5001, email.TaskId!, DialogAction.Start);
-        using var emailMediaEvents = silo.Record("1000", NodeKind.Media);
-        using var dialogEvents = silo.Record("1000", NodeKind.DialogsMedia);
+        await using var emailMediaEvents = await silo.RecordAsync("1000", NodeKind.Media);
+        await using var dialogEvents = await silo.RecordAsync("1000", NodeKind.DialogsMedia);
 
         var chat = await silo.SubmitAsync("Chat_SS");
         Assert.Equal(AgentState.Interrupted, (await silo.MediaAsync("1000", 5001)).State);
@@ -82,7 +82,7 @@ public sealed class RonaInterruptSignOutTests
         var error = dialogEvents.Updates.Single(u => u.Contains("apiErrors", StringComparison.Ordinal));
         Assert.Contains("<errorMedia>5001</errorMedia><errorMessage>E_ARM_STAT_NOT_VALID_AFTER_INTERRUPT_ADVISORY_ACCEPT</errorMessage>", error, StringComparison.Ordinal);
         Assert.Contains($"<source>/finesse/api/Dialog/{email.TaskId}</source>", error, StringComparison.Ordinal);
-        var (emailDialogs, interrupted) = await silo.Silo.GetMediaGrain("1000", 5001).GetDialogsAsync();
+        var (emailDialogs, interrupted) = await silo.Media("1000", 5001).GetDialogsAsync();
         Assert.True(interrupted);
         Assert.Contains("<actions></actions>", Domain.Xml.DialogXml.Dialog(emailDialogs[0], interrupted), StringComparison.Ordinal);
         Assert.Contains("<state>INTERRUPTED</state>", Domain.Xml.DialogXml.Dialog(emailDialogs[0], interrupted), StringComparison.Ordinal);
@@ -97,7 +97,7 @@ public sealed class RonaInterruptSignOutTests
     [Fact]
     public async Task InterruptActionIgnoreLeavesTheInterruptibleMrdWorking()
     {
-        await using var silo = new TaskSilo(agents: 1);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 1);
         await silo.SignInAsync("1000", 5001, interrupt: InterruptAction.Ignore);
         await silo.SignInAsync("1000", 5000);
         var email = await silo.SubmitAsync("Email_SS");
@@ -113,29 +113,30 @@ public sealed class RonaInterruptSignOutTests
     [Fact]
     public async Task SignOutWithCloseClosesEveryLiveDialogAndHandlesTheirContacts()
     {
-        await using var silo = new TaskSilo(agents: 1);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 1);
         await silo.SignInAsync("1000", 5000, limit: 3, logout: DialogLogoutAction.Close);
         var contacts = new[] { await silo.SubmitAsync(), await silo.SubmitAsync(), await silo.SubmitAsync() };
         await silo.ActAsync("1000", 5000, contacts[0].TaskId!, DialogAction.Accept);
         await silo.ActAsync("1000", 5000, contacts[1].TaskId!, DialogAction.Accept);
         await silo.ActAsync("1000", 5000, contacts[1].TaskId!, DialogAction.Start);
-        using var dialogs = silo.Record("1000", NodeKind.DialogsMedia);
+        await using var dialogs = await silo.RecordAsync("1000", NodeKind.DialogsMedia);
 
-        await silo.Silo.GetMediaGrain("1000", 5000).ApplyAsync(MediaRequest.ChangeState(AgentState.Logout), null);
-        silo.Settle();
+        await silo.Media("1000", 5000).ApplyAsync(MediaRequest.ChangeState(AgentState.Logout), null);
+        await silo.SettleAsync();
 
         Assert.Empty(await silo.DialogsAsync("1000", 5000));
         Assert.Equal(3, dialogs.Updates.Count(u => u.Contains("<event>DELETE</event>", StringComparison.Ordinal)));
-        Assert.All(contacts.Take(2), c => Assert.Equal(ContactStatus.Handled, silo.Contact(c.ContactId).Status));
+        var after = await Task.WhenAll(contacts.Select(c => silo.ContactAsync(c.ContactId)));
+        Assert.All(after.Take(2), c => Assert.Equal(ContactStatus.Handled, c.Status));
 
         // The third was only offered: it goes back to the queue rather than being closed.
-        Assert.Equal((ContactStatus.Queued, ContactReasons.RenotifyRequested), (silo.Contact(contacts[2].ContactId).Status, silo.Contact(contacts[2].ContactId).StatusReason));
+        Assert.Equal((ContactStatus.Queued, ContactReasons.RenotifyRequested), (after[2].Status, after[2].StatusReason));
     }
 
     [Fact]
     public async Task SignOutWithTransferResubmitsActiveTasksAsNewTasksThatReachAnotherAgent()
     {
-        await using var silo = new TaskSilo(agents: 2);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(agents: 2);
         await silo.SignInAsync("1000", 5000, limit: 3, logout: DialogLogoutAction.Transfer);
         var contacts = new[]
         {
@@ -151,19 +152,19 @@ public sealed class RonaInterruptSignOutTests
         await silo.ActAsync("1000", 5000, contacts[1].TaskId!, DialogAction.Start);
         await silo.ActAsync("1000", 5000, contacts[2].TaskId!, DialogAction.Start);
         await silo.ActAsync("1000", 5000, contacts[2].TaskId!, DialogAction.Pause);
-        using var dialogs = silo.Record("1000", NodeKind.DialogsMedia);
+        await using var dialogs = await silo.RecordAsync("1000", NodeKind.DialogsMedia);
 
-        await silo.Silo.GetMediaGrain("1000", 5000).ApplyAsync(MediaRequest.ChangeState(AgentState.Logout), null);
-        silo.Settle();
+        await silo.Media("1000", 5000).ApplyAsync(MediaRequest.ChangeState(AgentState.Logout), null);
+        await silo.SettleAsync();
         Assert.Equal(3, dialogs.Updates.Count(u => u.Contains("<dispositionCode>CD_TASK_TRANSFERRED_ON_AGENT_LOGOUT</dispositionCode>", StringComparison.Ordinal)));
-        Assert.All(contacts, c => Assert.Equal(ContactStatus.Queued, silo.Contact(c.ContactId).Status));
+        Assert.All(await Task.WhenAll(contacts.Select(c => silo.ContactAsync(c.ContactId))), c => Assert.Equal(ContactStatus.Queued, c.Status));
 
         await silo.SignInAsync("1001", 5000, limit: 3);
         var reached = await silo.DialogsAsync("1001", 5000);
         Assert.Equal(3, reached.Length);
         foreach (var c in contacts)
         {
-            var now = silo.Contact(c.ContactId);
+            var now = await silo.ContactAsync(c.ContactId);
             Assert.Equal(ContactStatus.Reserved, now.Status);
             Assert.Equal("1001", now.AgentId);
             Assert.NotEqual(c.TaskId, now.TaskId);

@@ -1,6 +1,6 @@
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Domain.Tasks;
-using MrdSimulator.Grains.Media;
+using MrdSimulator.GrainInterfaces.Tasks;
 
 namespace MrdSimulator.Grains.Tests.Tasks;
 
@@ -8,15 +8,16 @@ public sealed class TaskConservationTests
 {
     /// <summary>
     /// Thousands of tasks submitted from several threads while agents sign in and out (half with TRANSFER),
-    /// accept, start and close concurrently on real threads. Afterwards every contact must have ended exactly
-    /// once and every CCE task in its ledger exactly one way: nothing lost, nothing offered twice.
+    /// accept, start and close concurrently on real threads, with queue, contacts and agents spread over two silos.
+    /// Afterwards every contact must have ended exactly once and every CCE task in its ledger exactly one way:
+    /// nothing lost, nothing offered twice.
     /// </summary>
     [Fact]
     public async Task ConcurrentOffersAndSignOutsNeitherLoseNorDuplicateATask()
     {
         const int tasks = 3000;
         const int agents = 24;
-        await using var silo = new TaskSilo(agents: agents);
+        await using var silo = await SimulatorCluster.StartAsync(Domain.Directory.DemoDirectory.Create(agents, supervisors: 0));
         var users = Enumerable.Range(1000, agents).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         foreach (var (user, i) in users.Select((u, i) => (u, i)))
         {
@@ -29,14 +30,14 @@ public sealed class TaskConservationTests
         {
             for (var i = 0; i < tasks / 4; i++)
             {
-                contacts.Add((await silo.Tasks.SubmitAsync(100, TaskSubmission.Create("Chat_SS"))).ContactId);
+                contacts.Add((await silo.Client.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(100, TaskSubmission.Create("Chat_SS"), null)).ContactId);
             }
         })).ToArray();
 
         var workers = users.Select((user, i) => Task.Run(async () =>
         {
             var random = new Random(i);
-            var grain = silo.Silo.GetMediaGrain(user, 5000);
+            var grain = silo.Media(user, 5000);
             while (!stop.IsCancellationRequested)
             {
                 var roll = random.Next(100);
@@ -64,23 +65,21 @@ public sealed class TaskConservationTests
         })).ToArray();
 
         await Task.WhenAll(submitters);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (silo.Tasks.Contacts.All.Any(c => !c.IsTerminal) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.TrueAsync(
+            async () => (await Task.WhenAll(contacts.Select(id => silo.ContactAsync(id)))).All(c => c.IsTerminal),
+            "every contact to end", TimeSpan.FromSeconds(90));
 
         await stop.CancelAsync();
         await Task.WhenAll(workers);
-        silo.Settle();
+        await silo.SettleAsync();
 
-        Assert.Equal(0, silo.Tasks.Faults);
+        Assert.Equal(0, silo.FailedMessages);
         Assert.Equal(tasks, contacts.Count);
         var seenTasks = new HashSet<string>(StringComparer.Ordinal);
         var transfers = 0;
         foreach (var id in contacts)
         {
-            var contact = silo.Contact(id);
+            var contact = await silo.ContactAsync(id);
             Assert.Equal(ContactStatus.Handled, contact.Status);
             Assert.NotEmpty(contact.Legs);
             foreach (var leg in contact.Legs.Take(contact.Legs.Count - 1))
@@ -98,8 +97,8 @@ public sealed class TaskConservationTests
             Assert.Empty(await silo.DialogsAsync(user, 5000));
         }
 
-        Assert.Equal(0, (await silo.Tasks.GetQueue(5000).GetSnapshotAsync()).Queued);
-        var capacity = silo.Tasks.Capacity.Snapshot(5000, "chat", 30);
+        Assert.Equal(0, (await silo.QueueAsync(5000)).Queued);
+        var capacity = await silo.CapacityAsync(5000);
         Assert.Equal(tasks + transfers, capacity.Submitted);
         Assert.True(transfers > 50, $"only {transfers} transfers: the race was not exercised");
     }
