@@ -1,20 +1,16 @@
+using MrdSimulator.Gateway.Security;
 using MrdSimulator.Grains;
 using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Gateway.Tasks;
 
-/// <summary><c>GET /admin/capacity</c>: per-MRD capacity figures as JSON (docs/tasks.md).</summary>
+/// <summary><c>GET /admin/capacity</c>: per-MRD capacity figures as JSON (docs/tasks.md); guarded by <see cref="AdminAccess"/>.</summary>
 public static class CapacityApi
 {
     public static IEndpointRouteBuilder MapCapacityApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin/capacity", async (HttpContext context, Silo silo, TaskSimulationOptions options, TimeProvider time) =>
+        app.MapAdminGroup().MapGet("/capacity", async (Silo silo, TaskSimulationOptions options, TimeProvider time) =>
         {
-            if (!TaskSetup.IsAdmin(context, options))
-            {
-                return Results.Json(new { error = "admin endpoints need the admin bearer token and a loopback client" }, statusCode: StatusCodes.Status401Unauthorized);
-            }
-
             var mrds = new List<CapacitySnapshot>();
             foreach (var mrd in silo.Directory.NonVoiceMrds)
             {
