@@ -180,7 +180,7 @@ public static class MarkdownReport
             sb.AppendLine();
             sb.AppendLine("## Retries");
             sb.AppendLine();
-            sb.AppendLine(RetryNote.Replace("<step>", "`<step>`", StringComparison.Ordinal));
+            sb.AppendLine(RetryNote.Replace("<step>.retry", "`<step>.retry`", StringComparison.Ordinal));
             sb.AppendLine();
             sb.AppendLine("| scenario | step | first attempts | failed | retries | retries failed | gave up |");
             sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
