@@ -2,6 +2,8 @@ using System.CommandLine;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using MrdSimulator.Load.Cli;
+using MrdSimulator.Load.Config;
+using MrdSimulator.Load.Engine;
 
 namespace MrdSimulator.Load.Tests;
 
@@ -114,6 +116,11 @@ public sealed class CliTests
     [InlineData("-u", "ftp://127.0.0.1:1", "scheme must be http or https")]
     [InlineData("--copies", "5000", "need 5000 agents")]
     [InlineData("-t", "p99 <", "missing number")]
+    [InlineData("--retry-attempts", "0", "--retry-attempts: 0 is out of range (1..100)")]
+    [InlineData("--retry-delay", "soon", "--retry-delay: 'soon' is not a duration")]
+    [InlineData("--retry-max-delay", "10ms", "--retry-max-delay: 10ms is shorter than initialDelay 100ms")]
+    [InlineData("--retry-multiplier", "0.5", "--retry-multiplier: 0.5 is out of range (1..10")]
+    [InlineData("--retry-jitter", "1.5", "--retry-jitter: 1.5 is out of range (0..1)")]
     public async Task BadCommandLineInputFailsBeforeTheRunWithTheReason(string option, string value, string reason)
     {
         var args = new List<string> { "run", "--builtin", "agent-shift", option, value, "--report-formats", "none" };
@@ -123,6 +130,48 @@ public sealed class CliTests
         }
 
         var (code, _, error) = await RunAsync([.. args]);
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RetryOptionsTuneEveryScenarioThatRetriesAndLeaveTheOthers()
+    {
+        static RunSpec Apply(RunSpec spec, params string[] args)
+        {
+            var options = new RunOptions();
+            var run = new Command("run");
+            foreach (var option in options.Options)
+            {
+                run.Options.Add(option);
+            }
+
+            return options.Apply(spec, run.Parse([.. args, "--copies", "2"]));
+        }
+
+        var shift = CommandLine.Builtin("agent-shift");
+        var handling = CommandLine.Builtin("task-handling");
+
+        Assert.Null(Apply(shift).Scenarios[0].Retry);
+        Assert.Equal(RetryPolicy.Off, Apply(shift, "--retry", "off").Scenarios[0].Retry);
+        Assert.Equal(
+            new RetryPolicy { MaxAttempts = 6, InitialDelay = TimeSpan.FromMilliseconds(20), MaxDelay = TimeSpan.FromSeconds(1), Multiplier = 3, Jitter = 0.25 },
+            Apply(shift, "--retry-attempts", "6", "--retry-delay", "20ms", "--retry-max-delay", "1s", "--retry-multiplier", "3", "--retry-jitter", "0.25").Scenarios[0].Retry);
+        var tuned = Apply(handling, "--retry-attempts", "2").Scenarios;
+        Assert.Equal(2, tuned.Single(s => s.Type == "task-handling").Retry!.MaxAttempts);
+        Assert.Null(tuned.Single(s => s.Type == "task-feed").Retry);
+        // hot-pair's policy is off by default: tuning it keeps it off until --retry on.
+        Assert.False(Apply(CommandLine.Builtin("hot-pair"), "--retry-attempts", "6").Scenarios[0].Retry!.Enabled);
+        Assert.True(Apply(CommandLine.Builtin("hot-pair"), "--retry", "on").Scenarios[0].Retry!.Enabled);
+    }
+
+    [Theory]
+    [InlineData("agent-shift", "--retry off --retry-attempts 3", "--retry-attempts: --retry-attempts tunes retries, which --retry off turns off")]
+    [InlineData("http", "--retry on", "--retry: no scenario of this run retries (retries apply to agent-shift, state-storm, hot-pair, task-handling; this run has http)")]
+    public async Task ContradictoryOrPointlessRetryOptionsFailBeforeTheRun(string builtin, string options, string reason)
+    {
+        var (code, _, error) = await RunAsync(["run", "--builtin", builtin, "--copies", "1", "--report-formats", "none", .. options.Split(' ')]);
+
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }

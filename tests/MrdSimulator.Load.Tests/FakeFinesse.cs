@@ -23,6 +23,11 @@ internal sealed class FakeFaults
     public bool NotifyReadyWhileReady { get; set; }
 
     public int ResponseDelayMs { get; set; }
+
+    /// <summary>Every n-th Media PUT is refused with <see cref="RejectStatus"/> before it is processed (0 = never, 1 = all).</summary>
+    public int RejectEvery { get; set; }
+
+    public int RejectStatus { get; set; } = 503;
 }
 
 /// <summary>
@@ -36,6 +41,7 @@ internal sealed class FakeFinesse : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Channel<string>> _streams = new();
     private long _sequence;
     private long _notificationCount;
+    private long _putCount;
     private WebApplication _app = null!;
 
     public FakeFaults Faults { get; } = new();
@@ -48,6 +54,10 @@ internal sealed class FakeFinesse : IAsyncDisposable
     public long WrongStates;
     public long Notifications;
     public long Accepted;
+    public long Rejected;
+
+    /// <summary>When each refused PUT arrived (<see cref="System.Diagnostics.Stopwatch"/> ticks), per agent.</summary>
+    public ConcurrentDictionary<string, ConcurrentQueue<long>> Refusals { get; } = new();
 
     public static async Task<FakeFinesse> StartAsync(Action<FakeFaults>? configure = null)
     {
@@ -111,6 +121,16 @@ internal sealed class FakeFinesse : IAsyncDisposable
         {
             ctx.Response.StatusCode = 401;
             await ctx.Response.WriteAsync("<ApiErrors><ApiError><ErrorType>Authorization Failure</ErrorType></ApiError></ApiErrors>");
+            return;
+        }
+
+        var n = Interlocked.Increment(ref _putCount);
+        if (Faults.Enabled && Faults.RejectEvery > 0 && n % Faults.RejectEvery == 0)
+        {
+            Interlocked.Increment(ref Rejected);
+            Refusals.GetOrAdd(id, _ => new ConcurrentQueue<long>()).Enqueue(System.Diagnostics.Stopwatch.GetTimestamp());
+            ctx.Response.StatusCode = Faults.RejectStatus;
+            await ctx.Response.WriteAsync("<ApiErrors><ApiError><ErrorType>Service Unavailable</ErrorType></ApiError></ApiErrors>");
             return;
         }
 

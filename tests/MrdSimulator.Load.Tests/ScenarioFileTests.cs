@@ -132,6 +132,50 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void RetryIsTheTypesDefaultUnlessTheScenarioTurnsItOffOrTunesIt()
+    {
+        var defaulted = ScenarioFileLoader.Parse(Valid, "smoke.yaml").Scenarios[0];
+        var off = ScenarioFileLoader.Parse(Valid.Replace("    weight: 2", "    weight: 2\n    retry: off", StringComparison.Ordinal), "smoke.yaml").Scenarios[0];
+        var tuned = ScenarioFileLoader.Parse(
+            Valid.Replace("    weight: 2", "    weight: 2\n    retry: { maxAttempts: 6, initialDelay: 250ms, multiplier: 3, maxDelay: 10s, jitter: 20% }", StringComparison.Ordinal),
+            "smoke.yaml").Scenarios[0];
+
+        Assert.Null(defaulted.Retry);
+        Assert.True(RetryPolicy.DefaultFor("agent-shift").Enabled);
+        Assert.False(RetryPolicy.DefaultFor("hot-pair").Enabled);
+        Assert.Equal(RetryPolicy.Off, off.Retry);
+        Assert.Equal(
+            new RetryPolicy { MaxAttempts = 6, InitialDelay = TimeSpan.FromMilliseconds(250), Multiplier = 3, MaxDelay = TimeSpan.FromSeconds(10), Jitter = 0.2 },
+            tuned.Retry);
+    }
+
+    [Theory]
+    [InlineData("retry: maybe", "scenarios[0].retry", "'maybe' is not one of on, off")]
+    [InlineData("retry: { attempts: 3 }", "scenarios[0].retry.attempts", "unknown field 'attempts'")]
+    [InlineData("retry: { maxAttempts: 0 }", "scenarios[0].retry.maxAttempts", "0 is out of range (1..100)")]
+    [InlineData("retry: { initialDelay: soon }", "scenarios[0].retry.initialDelay", "'soon' is not a duration")]
+    [InlineData("retry: { initialDelay: 0s }", "scenarios[0].retry.initialDelay", "must be positive")]
+    [InlineData("retry: { initialDelay: 2s, maxDelay: 1s }", "scenarios[0].retry.maxDelay", "1s is shorter than initialDelay 2s")]
+    [InlineData("retry: { multiplier: 0.5 }", "scenarios[0].retry.multiplier", "must be at least 1")]
+    [InlineData("retry: { jitter: 1.5 }", "scenarios[0].retry.jitter", "outside 0..1")]
+    public void ABadRetrySettingFailsWithItsLineFieldAndReason(string setting, string field, string reason)
+    {
+        var ex = Fails(Valid.Replace("    weight: 2", "    weight: 2\n    " + setting, StringComparison.Ordinal));
+
+        Assert.Equal((18, field), (ex.Line, ex.Field));
+        Assert.Contains(reason, ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RetryOnAScenarioThatSendsEachRequestOnceFails()
+    {
+        var ex = Fails("scenarios:\n  - name: raw\n    type: http\n    retry: on\n    load: [inject 1/s 1s]\n");
+
+        Assert.Equal((4, "scenarios[0].retry"), (ex.Line, ex.Field));
+        Assert.Contains("applies to agent-shift, state-storm, hot-pair, task-handling scenarios; http sends each request once", ex.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WrongAgentRangeFails()
     {
         var ex = Fails(Valid.Replace("1000-1099", "1099-1000", StringComparison.Ordinal));

@@ -16,6 +16,8 @@ public sealed class ThresholdTests
     [InlineData("shift/sign-in: p95 >= 2", "shift/sign-in", "p95", ThresholdOperator.GreaterOrEqual, 2)]
     [InlineData("ready.notified: rps > 100", "ready.notified", "rps", ThresholdOperator.Greater, 100)]
     [InlineData("count != 0", null, "count", ThresholdOperator.NotEqual, 0)]
+    [InlineData("shift/reset: retries < 100", "shift/reset", "retries", ThresholdOperator.Less, 100)]
+    [InlineData("gave_up = 0", null, "gave_up", ThresholdOperator.Equal, 0)]
     public void ParsesRules(string text, string? scope, string metric, ThresholdOperator op, double value)
     {
         var t = ThresholdParser.Parse(text);

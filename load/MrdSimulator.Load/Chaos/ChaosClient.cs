@@ -26,7 +26,11 @@ public sealed record FaultWindowLoad(
     long NotificationsFailed,
     long LostExplained,
     long ContradictingExplained,
-    long LostUnexplainedSentDuring);
+    long LostUnexplainedSentDuring)
+{
+    /// <summary>Of <see cref="Requests"/>, the retries (attempts after a first one failed; the <c>.retry</c> steps).</summary>
+    public long Retries { get; init; }
+}
 
 /// <summary>One record of <c>GET /admin/chaos/drops</c>: an Update a fault cost (docs/chaos.md).</summary>
 public sealed record DropRecord(

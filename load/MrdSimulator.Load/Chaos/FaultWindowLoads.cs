@@ -15,17 +15,22 @@ public static class FaultWindowLoads
         var unexplained = attribution?.UnexplainedLostSentAt().Select(t => (t - result.StartedAt).TotalSeconds).ToList() ?? [];
         var requests = result.Steps.Where(s => !s.Step.EndsWith(StepSuffix, StringComparison.Ordinal) && !s.Step.StartsWith('(')).ToList();
         var notified = result.Steps.Where(s => s.Step.EndsWith(StepSuffix, StringComparison.Ordinal)).ToList();
+        var retries = requests.Where(s => s.Step.EndsWith(StepRecorder.RetrySuffix, StringComparison.Ordinal)).ToList();
         return [.. windows.Select(w =>
         {
             var end = w.EndSeconds ?? double.MaxValue;
             var (ok, fail) = Count(requests, w.StartSeconds, end);
             var (notifiedOk, notifiedFail) = Count(notified, w.StartSeconds, end);
+            var (retriedOk, retriedFail) = Count(retries, w.StartSeconds, end);
             var (lost, contradicting) = attribution?.ExplainedBy(w.Id) ?? (0, 0);
             return w with
             {
                 Load = new FaultWindowLoad(
                     ok + fail, fail, notifiedOk, notifiedFail, lost, contradicting,
-                    unexplained.Count(t => t >= w.StartSeconds && t <= end)),
+                    unexplained.Count(t => t >= w.StartSeconds && t <= end))
+                {
+                    Retries = retriedOk + retriedFail,
+                },
             };
         })];
     }

@@ -38,6 +38,7 @@ public static class CommandLine
                 output.WriteLine($"ok: {spec.Scenarios.Count} scenario(s): {string.Join(", ", spec.Scenarios.Select(s => $"{s.Name} ({s.Type})"))}");
                 output.WriteLine($"load: {string.Join("; ", (spec.Load ?? []).Concat(spec.Scenarios.SelectMany(s => s.Load ?? [])).Select(l => l.Describe()))}");
                 output.WriteLine($"thresholds: {string.Join("; ", spec.Thresholds.Select(t => t.Expression))}");
+                output.WriteLine($"retry: {string.Join("; ", spec.Scenarios.Select(s => $"{s.Name}: {(s.Retry ?? RetryPolicy.DefaultFor(s.Type)).Describe()}"))}");
                 return ExitCodes.Passed;
             }
             catch (ScenarioFileException ex)

@@ -70,6 +70,8 @@ internal sealed class RunOptions
 
     public XmppOptions Xmpp { get; } = new();
 
+    public RetryOptions Retry { get; } = new();
+
     public Option<bool> NoCoCorrection { get; } = new("--no-co-correction") { Description = "Open model: time requests from their actual start instead of their intended start (coordinated omission NOT corrected; for comparison)." };
 
     public Option<string?> Arrival { get; } = OneOf(new("--arrival") { Description = "Open model arrival spacing: uniform (default) or poisson." }, "uniform", "poisson");
@@ -133,6 +135,7 @@ internal sealed class RunOptions
         TaskRate, TasksPerShift, TransferShare, HandleTime,
         RequestPath, Method, Body, ExpectStatus, BasicAuth,
         ChaosPlan, AdminToken,
+        Retry.Mode, Retry.Attempts, Retry.Delay, Retry.MaxDelay, Retry.Multiplier, Retry.Jitter,
         Xmpp.Host, Xmpp.Port, Xmpp.Domain, Xmpp.Tls, Xmpp.AcceptAnyCertificate,
     ];
 
@@ -435,6 +438,7 @@ internal sealed class RunOptions
         }
 
         spec = Xmpp.Apply(spec, p);
+        spec = Retry.Apply(spec, p);
         return spec;
     }
 
@@ -458,6 +462,106 @@ internal sealed class RunOptions
         option.AcceptOnlyFromAmong(values);
         return option;
     }
+}
+
+/// <summary>The <c>--retry*</c> options: the retry policy of every scenario that has one (<see cref="RetryPolicy"/>).</summary>
+internal sealed class RetryOptions
+{
+    public Option<string?> Mode { get; } = CreateMode();
+
+    public Option<int?> Attempts { get; } = new("--retry-attempts") { Description = "Attempts per request, the first included (default 4; 1 = no retry, only the pause after failures)." };
+
+    public Option<string?> Delay { get; } = new("--retry-delay") { Description = "Pause after a first failure (default 100ms); each further consecutive failure multiplies it by --retry-multiplier." };
+
+    public Option<string?> MaxDelay { get; } = new("--retry-max-delay") { Description = "Longest pause between a virtual user's failing requests (default 5s)." };
+
+    public Option<double?> Multiplier { get; } = new("--retry-multiplier") { Description = "Growth of the pause per consecutive failure, 1..10 (default 2)." };
+
+    public Option<double?> Jitter { get; } = new("--retry-jitter") { Description = "Up to this share (0..1) of each pause is taken off at random, so that users failing together do not retry together (default 0.5)." };
+
+    /// <summary>Which option sets each <see cref="RetryPolicy.Problem"/> field.</summary>
+    private Dictionary<string, string> OptionOf => new(StringComparer.Ordinal)
+    {
+        ["maxAttempts"] = Attempts.Name,
+        ["initialDelay"] = Delay.Name,
+        ["multiplier"] = Multiplier.Name,
+        ["maxDelay"] = MaxDelay.Name,
+        ["jitter"] = Jitter.Name,
+    };
+
+    private static Option<string?> CreateMode()
+    {
+        var mode = new Option<string?>("--retry")
+        {
+            Description = "Retry requests that fail with a 5xx or a refused or reset connection, after a pause that grows exponentially with the virtual user's " +
+                          "consecutive failures, with jitter: on (default for agent-shift, state-storm and task-handling) or off (default for hot-pair). " +
+                          "Retries are reported as steps of their own (<step>.retry). http and task-feed send each request once.",
+        };
+        mode.AcceptOnlyFromAmong("on", "off");
+        return mode;
+    }
+
+    public RunSpec Apply(RunSpec spec, ParseResult p)
+    {
+        var mode = p.GetValue(Mode);
+        var tuning = new (Option Option, bool Given)[]
+        {
+            (Attempts, p.GetValue(Attempts) is not null), (Delay, p.GetValue(Delay) is not null), (MaxDelay, p.GetValue(MaxDelay) is not null),
+            (Multiplier, p.GetValue(Multiplier) is not null), (Jitter, p.GetValue(Jitter) is not null),
+        }.Where(t => t.Given).Select(t => t.Option.Name).ToList();
+        if (mode is null && tuning.Count == 0)
+        {
+            return spec;
+        }
+
+        var first = mode is not null ? Mode.Name : tuning[0];
+        if (!spec.Scenarios.Any(s => RetryPolicy.SupportedTypes.Contains(s.Type)))
+        {
+            throw Bad(first, $"no scenario of this run retries (retries apply to {string.Join(", ", RetryPolicy.SupportedTypes)}; this run has {string.Join(", ", spec.Scenarios.Select(s => s.Type).Distinct())})");
+        }
+
+        if (mode == "off" && tuning.Count > 0)
+        {
+            throw Bad(tuning[0], $"{tuning[0]} tunes retries, which --retry off turns off");
+        }
+
+        TimeSpan? Dur(Option<string?> option) =>
+            p.GetValue(option) is not { } text ? null
+            : Durations.TryParse(text, out var d) ? d
+            : throw Bad(option.Name, $"'{text}' is not a duration (examples: 100ms, 2s)");
+        var delay = Dur(Delay);
+        var maxDelay = Dur(MaxDelay);
+        var scenarios = new List<ScenarioSpec>();
+        foreach (var s in spec.Scenarios)
+        {
+            if (!RetryPolicy.SupportedTypes.Contains(s.Type))
+            {
+                scenarios.Add(s);
+                continue;
+            }
+
+            var current = s.Retry ?? RetryPolicy.DefaultFor(s.Type);
+            var policy = current with
+            {
+                Enabled = mode is null ? current.Enabled : mode == "on",
+                MaxAttempts = p.GetValue(Attempts) ?? current.MaxAttempts,
+                InitialDelay = delay ?? current.InitialDelay,
+                MaxDelay = maxDelay ?? current.MaxDelay,
+                Multiplier = p.GetValue(Multiplier) ?? current.Multiplier,
+                Jitter = p.GetValue(Jitter) ?? current.Jitter,
+            };
+            if (policy.Problem() is { } problem)
+            {
+                throw Bad(OptionOf[problem.Field], problem.Reason);
+            }
+
+            scenarios.Add(s with { Retry = policy });
+        }
+
+        return spec with { Scenarios = scenarios };
+    }
+
+    private static ScenarioFileException Bad(string option, string reason) => new("command line", 0, 0, option, reason);
 }
 
 /// <summary>The <c>--xmpp-*</c> options (used with <c>--notifications xmpp</c>).</summary>

@@ -176,6 +176,7 @@ public static class RunBuilder
             ThinkTime = s.ThinkTime,
             AwaitNotifications = s.AwaitNotifications ?? s.Type != "hot-pair",
             CheckSilentReady = s.CheckSilentReady,
+            Retry = s.Retry ?? RetryPolicy.DefaultFor(s.Type),
         };
         return s.Type switch
         {

@@ -114,6 +114,9 @@ public sealed record ScenarioSpec
 
     public string? BasicAuth { get; init; }
 
+    /// <summary>How the scenario's virtual users retry and pace failed requests; null = the type's default (<see cref="RetryPolicy.DefaultFor"/>).</summary>
+    public RetryPolicy? Retry { get; init; }
+
     /// <summary>task-handling and task-feed settings (tasksPerShift, transferShare, …, feed, scriptSelector).</summary>
     public TaskScenarioOptions Tasks { get; init; } = new();
 

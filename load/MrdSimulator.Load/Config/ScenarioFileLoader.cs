@@ -42,7 +42,9 @@ public static class ScenarioFileLoader
         "name", "type", "weight", "agents", "agentOrder", "mrds", "cycles", "notReadyReasons", "logoutReasons", "thinkTime",
         "awaitNotifications", "checkSilentReady", "method", "path", "body", "contentType", "expectStatus", "basicAuth", "load", "warmUp",
         "tasksPerShift", "transferShare", "pauseShare", "ronaShare", "handleTime", "wrapUpTime", "maxDialogLimit", "feed", "scriptSelector",
+        "retry",
     ];
+    private static readonly string[] RetryFields = ["maxAttempts", "initialDelay", "multiplier", "maxDelay", "jitter"];
 
     public static RunSpec Load(string path)
     {
@@ -348,6 +350,30 @@ public static class ScenarioFileLoader
             };
         }
 
+        /// <summary><c>retry: on | off</c>, or a mapping of the policy's settings (unset ones keep their defaults; a mapping turns retries on).</summary>
+        private RetryPolicy Retry(YamlNode node, string field)
+        {
+            if (node is YamlScalarNode)
+            {
+                return OneOf(node, field, ["on", "off"]) == "on" ? new RetryPolicy() : RetryPolicy.Off;
+            }
+
+            var f = Map(node, field, RetryFields);
+            var d = new RetryPolicy();
+            T Read<T>(string key, T current, Func<YamlNode, string, T> read) => f.TryGet(key, out var n) ? read(n, $"{field}.{key}") : current;
+            var policy = d with
+            {
+                MaxAttempts = Read("maxAttempts", d.MaxAttempts, (n, p) => Int(n, p, 1, 100)),
+                InitialDelay = Read("initialDelay", d.InitialDelay, (n, p) => Duration(n, p, positive: true)),
+                Multiplier = Read("multiplier", d.Multiplier, (n, p) => Double(n, p, 1)),
+                MaxDelay = Read("maxDelay", d.MaxDelay, (n, p) => Duration(n, p, positive: true)),
+                Jitter = Read("jitter", d.Jitter, Share),
+            };
+            return policy.Problem() is { } problem
+                ? throw Error(f.Values.GetValueOrDefault(problem.Field) ?? node, $"{field}.{problem.Field}", problem.Reason)
+                : policy;
+        }
+
         /// <summary>A script selector as CCP takes it: 1 to 32 characters, no spaces.</summary>
         private string? ScriptSelector(YamlNode node, string field)
         {
@@ -594,6 +620,13 @@ public static class ScenarioFileLoader
             }
 
             s = s with { Tasks = TaskOptions(f, path) };
+
+            if (f.TryGet("retry", out n))
+            {
+                s = RetryPolicy.SupportedTypes.Contains(type)
+                    ? s with { Retry = Retry(n, path + ".retry") }
+                    : throw Error(n, path + ".retry", $"'retry' applies to {string.Join(", ", RetryPolicy.SupportedTypes)} scenarios; {type} sends each request once");
+            }
 
             if (f.TryGet("load", out n))
             {

@@ -102,7 +102,7 @@ public sealed class StatsRegistry(RunControl control)
         {
             if (!_byName.TryGetValue((scenario, step), out var recorder))
             {
-                recorder = new StepRecorder(scenario, step) { Control = control };
+                recorder = new StepRecorder(scenario, step) { Control = control, Registry = this };
                 _byName[(scenario, step)] = recorder;
                 _all.Add(recorder);
             }

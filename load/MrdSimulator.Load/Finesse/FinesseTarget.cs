@@ -130,7 +130,8 @@ public sealed class FinesseTarget : IAsyncDisposable
     /// <summary>
     /// One Media PUT: registers the expected notification, sends the request timed into <paramref name="httpStep"/>
     /// and, when <paramref name="awaitNotification"/>, waits for the notification (timed into <paramref name="notificationStep"/>
-    /// from the same start). Returns whether both went as expected.
+    /// from the same start). With a <paramref name="backoff"/>, a request that fails in a way a retry can cure is sent again
+    /// after the user's pause (<see cref="RetryPolicy"/>). Returns whether both went as expected.
     /// </summary>
     public async ValueTask<bool> ChangeAsync(
         AgentMedia media,
@@ -144,42 +145,22 @@ public sealed class FinesseTarget : IAsyncDisposable
         CancellationToken cancellationToken,
         bool silent = false,
         bool maySilent = false,
-        byte[]? body = null)
+        byte[]? body = null,
+        Backoff? backoff = null)
     {
-        var requestId = NextRequestId();
         body ??= Bodies.Get(action, reasonCodeId);
-        var pending = Correlating
-            ? Correlator.Register(requestId, media.Pair, action, reasonCodeId, expectation, startTicks, notificationStep, awaitNotification, silent, maySilent)
-            : null;
-        int status;
-        try
-        {
-            status = await SendAsync(media.PathAndQuery, media.Uri, media, requestId, body, pending, httpStep, startTicks, cancellationToken);
-        }
-        catch (OperationCanceledException) when (pending is not null)
-        {
-            // Cancelled before it was sent (the run's drain deadline): no notification is due, none may count as lost.
-            Correlator.Cancel(pending);
-            throw;
-        }
-
+        var (status, pending) = await SendCorrelatedAsync(
+            (Target: this, media.Pair, action, reasonCodeId, expectation, notificationStep, awaitNotification, silent, maySilent),
+            static (x, requestId, start) => x.Target.Correlating
+                ? x.Target.Correlator.Register(requestId, x.Pair, x.action, x.reasonCodeId, x.expectation, start, x.notificationStep, x.awaitNotification, x.silent, x.maySilent)
+                : null,
+            media.PathAndQuery, media.Uri, media, body, httpStep, startTicks, backoff, cancellationToken);
         if (status != 202)
         {
-            if (pending is not null)
-            {
-                Correlator.Cancel(pending);
-            }
-
             return false;
         }
 
-        if (pending is null)
-        {
-            return true;
-        }
-
-        Correlator.MarkAccepted(pending);
-        if (!awaitNotification || silent)
+        if (pending is null || !awaitNotification || silent)
         {
             return true;
         }
@@ -190,35 +171,84 @@ public sealed class FinesseTarget : IAsyncDisposable
 
     /// <summary>
     /// One Dialog action (<c>PUT /finesse/api/Dialog/{id}</c>, <c>&lt;Dialog&gt;&lt;requestedAction&gt;…</c>) as the agent of
-    /// <paramref name="media"/>: the request is timed into <paramref name="httpStep"/> (202 expected), the matching Dialog
-    /// Update into <paramref name="notificationStep"/>. Returns the HTTP status and, after a 202, the notification outcome.
+    /// <paramref name="media"/>: the request is timed into <paramref name="httpStep"/> (202 expected; retried as
+    /// <see cref="ChangeAsync"/> does with a <paramref name="backoff"/>), the matching Dialog Update into
+    /// <paramref name="notificationStep"/>. Returns the HTTP status and, after a 202, the notification outcome.
     /// </summary>
     public async ValueTask<(int Status, NotificationOutcome? Outcome)> DialogActAsync(
-        AgentMedia media, string dialogId, string action, StepRecorder httpStep, StepRecorder notificationStep, long startTicks, CancellationToken cancellationToken)
+        AgentMedia media, string dialogId, string action, StepRecorder httpStep, StepRecorder notificationStep, long startTicks, CancellationToken cancellationToken,
+        Backoff? backoff = null)
     {
-        var requestId = NextRequestId();
         var body = DialogBodies.GetOrAdd(action, static a => Encoding.UTF8.GetBytes(DialogWire.Body(a)));
         var path = DialogInfo.UriPrefix + Uri.EscapeDataString(dialogId);
-        var pending = Correlator.RegisterDialog(requestId, Correlator.DialogPair(media.AgentId, dialogId), action, dialogId, startTicks, notificationStep);
-        int status;
-        try
-        {
-            status = await SendAsync(path, new Uri(Options.BaseUrl, path), media, requestId, body, pending, httpStep, startTicks, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            Correlator.Cancel(pending);
-            throw;
-        }
+        var (status, pending) = await SendCorrelatedAsync(
+            (Correlator, Pair: Correlator.DialogPair(media.AgentId, dialogId), action, dialogId, notificationStep),
+            static (x, requestId, start) => x.Correlator.RegisterDialog(requestId, x.Pair, x.action, x.dialogId, start, x.notificationStep),
+            path, new Uri(Options.BaseUrl, path), media, body, httpStep, startTicks, backoff, cancellationToken);
+        return status != 202 ? (status, null) : (status, await pending!.Task.WaitAsync(cancellationToken));
+    }
 
-        if (status != 202)
+    /// <summary>
+    /// Sends one correlated PUT, and again after each failure a retry can cure while <paramref name="backoff"/> allows:
+    /// every attempt has its own requestId and registration (so a notification is matched to the one request the server
+    /// accepted, and a refused attempt can never count as lost), and later attempts are timed into the step's retry
+    /// recorder. Returns the last attempt's status and, after a 202, its registration (marked accepted).
+    /// </summary>
+    private async ValueTask<(int Status, PendingRequest? Pending)> SendCorrelatedAsync<TState>(
+        TState state,
+        Func<TState, string, long, PendingRequest?> register,
+        string pathAndQuery,
+        Uri uri,
+        AgentMedia media,
+        byte[] body,
+        StepRecorder httpStep,
+        long startTicks,
+        Backoff? backoff,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
         {
-            Correlator.Cancel(pending);
-            return (status, null);
-        }
+            if (backoff is not null && await backoff.WaitAsync(cancellationToken))
+            {
+                // Timed from the send: the pause is the client's choice, not the server's latency.
+                startTicks = Stopwatch.GetTimestamp();
+            }
 
-        Correlator.MarkAccepted(pending);
-        return (status, await pending.Task.WaitAsync(cancellationToken));
+            var requestId = NextRequestId();
+            var pending = register(state, requestId, startTicks);
+            int status;
+            try
+            {
+                status = await SendAsync(pathAndQuery, uri, media, requestId, body, pending, attempt == 1 ? httpStep : httpStep.Retries, startTicks, cancellationToken);
+            }
+            catch (OperationCanceledException) when (pending is not null)
+            {
+                // Cancelled before it was sent (the run's drain deadline): no notification is due, none may count as lost.
+                Correlator.Cancel(pending);
+                throw;
+            }
+
+            if (status == 202)
+            {
+                backoff?.Succeeded();
+                if (pending is not null)
+                {
+                    Correlator.MarkAccepted(pending);
+                }
+
+                return (status, pending);
+            }
+
+            if (pending is not null)
+            {
+                Correlator.Cancel(pending);
+            }
+
+            if (backoff?.RetryAfter(httpStep, status, attempt) is not true)
+            {
+                return (status, null);
+            }
+        }
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> DialogBodies = new(StringComparer.Ordinal);

@@ -100,6 +100,7 @@ public static class HtmlReport
         }
 
         sb.Append("</tbody></table>");
+        RetrySection(sb, r);
 
         sb.Append("<h2>Status codes</h2><table><thead><tr><th class=\"l\">scenario/step</th><th>code</th><th>count</th><th class=\"l\">meaning</th></tr></thead><tbody>");
         foreach (var s in steps)
@@ -191,6 +192,32 @@ public static class HtmlReport
         return sb.ToString();
     }
 
+    /// <summary>First attempts and retries per step, when a retry policy re-sent anything.</summary>
+    private static void RetrySection(StringBuilder sb, RunResult r)
+    {
+        var rows = MarkdownReport.RetryRows(r);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        sb.Append("<h2>Retries</h2><p>").Append(E(MarkdownReport.RetryNote)).Append("</p>");
+        sb.Append("<table id=\"retries\"><thead><tr><th class=\"l\">scenario</th><th class=\"l\">step</th><th>first attempts</th><th>failed</th>")
+            .Append("<th>retries</th><th>retries failed</th><th>gave up</th></tr></thead><tbody>");
+        foreach (var row in rows)
+        {
+            sb.Append("<tr><td class=\"l\">").Append(E(row.Scenario)).Append("</td><td class=\"l\">").Append(E(row.Step)).Append("</td>");
+            foreach (var v in new[] { row.FirstAttempts, row.Failed, row.Retries, row.RetriesFailed, row.GaveUp })
+            {
+                Cell(sb, v.ToString(CultureInfo.InvariantCulture));
+            }
+
+            sb.Append("</tr>");
+        }
+
+        sb.Append("</tbody></table>");
+    }
+
     /// <summary>The fault windows of a chaos run and what the load saw in them, and the lost / contradicting split.</summary>
     private static void ChaosSection(StringBuilder sb, RunResult r)
     {
@@ -218,14 +245,14 @@ public static class HtmlReport
                 .Append("report intervals inside the window, the notifications the simulator recorded as costed by the fault, and the lost and ")
                 .Append("contradicting notifications this fault explains.</p>");
             sb.Append("<table id=\"fault-windows\"><thead><tr><th class=\"l\">fault</th><th class=\"l\">kind</th><th class=\"l\">scope</th><th class=\"l\">window</th>")
-                .Append("<th>injected</th><th>requests</th><th>failed</th><th>notified ok</th><th>notified failed</th><th>Updates it cost (simulator)</th>")
+                .Append("<th>injected</th><th>requests</th><th>of which retries</th><th>failed</th><th>notified ok</th><th>notified failed</th><th>Updates it cost (simulator)</th>")
                 .Append("<th>lost explained</th><th>contradicting explained</th><th>unexplained lost sent during</th></tr></thead><tbody>");
             foreach (var f in r.FaultWindows)
             {
                 sb.Append("<tr><td class=\"l\">").Append(E(f.Id)).Append("</td><td class=\"l\">").Append(E(f.Kind)).Append("</td><td class=\"l\">").Append(E(f.Scope))
                     .Append("</td><td class=\"l nw\">").Append(E(Window(f))).Append("</td>");
                 var l = f.Load;
-                foreach (var v in new long?[] { f.Injected, l?.Requests, l?.FailedRequests, l?.NotificationsOk, l?.NotificationsFailed, f.Undelivered, l?.LostExplained, l?.ContradictingExplained, l?.LostUnexplainedSentDuring })
+                foreach (var v in new long?[] { f.Injected, l?.Requests, l?.Retries, l?.FailedRequests, l?.NotificationsOk, l?.NotificationsFailed, f.Undelivered, l?.LostExplained, l?.ContradictingExplained, l?.LostUnexplainedSentDuring })
                 {
                     Cell(sb, v?.ToString(CultureInfo.InvariantCulture) ?? "–");
                 }

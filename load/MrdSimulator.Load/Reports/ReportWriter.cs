@@ -49,6 +49,7 @@ public static class ReportWriter
     [
         "row", "fault_id", "fault_kind", "window_start_s", "window_end_s", "injected", "updates_cost_by_fault",
         "requests", "failed", "lost_total", "lost_explained", "lost_unexplained", "contradicting_total", "contradicting_explained", "contradicting_unexplained",
+        "retries",
     ];
 
     /// <summary>
@@ -60,12 +61,12 @@ public static class ReportWriter
         var n = r.Notifications;
         var sb = new StringBuilder();
         sb.AppendLine(string.Join(',', NotificationsCsvHeader));
-        sb.AppendLine(string.Join(',', "run", "", "", "", "", "", "", "", "", N(n.LostTotal), N(n.LostExplained), N(n.Lost), N(n.ContradictingTotal), N(n.ContradictingExplained), N(n.Contradicting)));
+        sb.AppendLine(string.Join(',', "run", "", "", "", "", "", "", "", "", N(n.LostTotal), N(n.LostExplained), N(n.Lost), N(n.ContradictingTotal), N(n.ContradictingExplained), N(n.Contradicting), ""));
         foreach (var kind in n.LostExplainedByFault.Keys.Union(n.ContradictingExplainedByFault.Keys).Order(StringComparer.Ordinal))
         {
             var lost = n.LostExplainedByFault.GetValueOrDefault(kind);
             var contradicting = n.ContradictingExplainedByFault.GetValueOrDefault(kind);
-            sb.AppendLine(string.Join(',', "fault-kind", "", Csv(kind), "", "", "", "", "", "", "", N(lost), "", "", N(contradicting), ""));
+            sb.AppendLine(string.Join(',', "fault-kind", "", Csv(kind), "", "", "", "", "", "", "", N(lost), "", "", N(contradicting), "", ""));
         }
 
         foreach (var f in r.FaultWindows)
@@ -74,7 +75,7 @@ public static class ReportWriter
             sb.AppendLine(string.Join(
                 ',', "fault-window", Csv(f.Id), Csv(f.Kind), D(f.StartSeconds), f.EndSeconds is { } e ? D(e) : "", N(f.Injected), N(f.Undelivered),
                 l is null ? "" : N(l.Requests), l is null ? "" : N(l.FailedRequests), "", l is null ? "" : N(l.LostExplained),
-                l is null ? "" : N(l.LostUnexplainedSentDuring), "", l is null ? "" : N(l.ContradictingExplained), ""));
+                l is null ? "" : N(l.LostUnexplainedSentDuring), "", l is null ? "" : N(l.ContradictingExplained), "", l is null ? "" : N(l.Retries)));
         }
 
         return sb.ToString();
@@ -87,10 +88,13 @@ public static class ReportWriter
         "test_suite", "test_name", "scenario", "duration", "step_name", "request_count", "ok", "failed", "rps",
         "min", "mean", "max", "50_percent", "75_percent", "95_percent", "99_percent", "std_dev",
         "data_transfer_min_kb", "data_transfer_mean_kb", "data_transfer_max_kb", "data_transfer_all_mb",
-        "99_9_percent", "fail_percent", "timeouts",
+        "99_9_percent", "fail_percent", "timeouts", "retries", "gave_up",
     ];
 
-    /// <summary>NBomber's CSV columns (so existing tooling ports), then p99.9, fail% and timeouts. Latencies in ms.</summary>
+    /// <summary>
+    /// NBomber's CSV columns (so existing tooling ports), then p99.9, fail%, timeouts, and the step's retries (which are also the
+    /// row of the step <c>name.retry</c>) and requests given up on. Latencies in ms.
+    /// </summary>
     public static string Csv(RunResult r)
     {
         var sb = new StringBuilder();
@@ -107,7 +111,7 @@ public static class ReportWriter
                 D(s.Latency.MinMs), D(s.Latency.MeanMs), D(s.Latency.MaxMs), D(s.Latency.P50Ms), D(s.Latency.P75Ms),
                 D(s.Latency.P95Ms), D(s.Latency.P99Ms), D(s.Latency.StdDevMs),
                 D(meanKb), D(meanKb), D(meanKb), D(bytes / 1048576.0),
-                D(s.Latency.P999Ms), D(s.FailPercent), N(s.Timeouts),
+                D(s.Latency.P999Ms), D(s.FailPercent), N(s.Timeouts), N(s.Retries), N(s.GaveUp),
             ];
             sb.AppendLine(string.Join(',', row));
         }
@@ -130,6 +134,23 @@ public static class MarkdownReport
         "Every submitted task ends in one bucket: closed + closed at sign-out + queued + in progress + handled elsewhere + discarded + lost + unresolved = submitted. " +
         "RONAs and transfers re-offer a task; they are neither lost nor duplicated. Lost: CCP accepted the task but no longer knows it, or shows it handled by one of our agents who never worked on it.";
 
+    /// <summary>How to read the retry table (Markdown and HTML).</summary>
+    public const string RetryNote =
+        "Requests that failed with a 5xx answer or a refused or reset connection were sent again after a pause that grows with the virtual user's " +
+        "consecutive failures (the scenario's retry policy). A step's own row counts first attempts only; its retries are the step <step>.retry. " +
+        "Gave up: requests whose last allowed attempt failed that way.";
+
+    /// <summary>One row of the retry table: a step that retried or gave up, with its retry step's figures.</summary>
+    public sealed record RetryRow(string Scenario, string Step, long FirstAttempts, long Failed, long Retries, long RetriesFailed, long GaveUp);
+
+    public static IReadOnlyList<RetryRow> RetryRows(RunResult r) =>
+    [
+        .. r.Steps.Where(s => s.Retries > 0 || s.GaveUp > 0).Select(s => new RetryRow(
+            s.Scenario, s.Step, s.Count, s.Fail, s.Retries,
+            r.Steps.FirstOrDefault(x => x.Scenario == s.Scenario && x.Step == s.Step + StepRecorder.RetrySuffix)?.Fail ?? 0,
+            s.GaveUp)),
+    ];
+
     public static string Render(RunResult r)
     {
         var sb = new StringBuilder();
@@ -151,6 +172,22 @@ public static class MarkdownReport
             var l = s.Latency;
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {s.Scenario} | {s.Step} | {s.Count} | {s.Ok} | {s.Fail} | {s.FailPercent:0.###} | {s.Rps:0.##} | {l.MinMs:0.###} | {l.MeanMs:0.###} | {l.MaxMs:0.###} | {l.StdDevMs:0.###} | {l.P50Ms:0.###} | {l.P75Ms:0.###} | {l.P95Ms:0.###} | {l.P99Ms:0.###} | {l.P999Ms:0.###} | {s.BytesSent / 1024.0:0.#} | {s.BytesReceived / 1024.0:0.#} |");
+        }
+
+        var retries = RetryRows(r);
+        if (retries.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine("## Retries");
+            sb.AppendLine();
+            sb.AppendLine(RetryNote.Replace("<step>.retry", "`<step>.retry`", StringComparison.Ordinal));
+            sb.AppendLine();
+            sb.AppendLine("| scenario | step | first attempts | failed | retries | retries failed | gave up |");
+            sb.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+            foreach (var x in retries)
+            {
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {x.Scenario} | {x.Step} | {x.FirstAttempts} | {x.Failed} | {x.Retries} | {x.RetriesFailed} | {x.GaveUp} |");
+            }
         }
 
         sb.AppendLine();
@@ -204,13 +241,13 @@ public static class MarkdownReport
             sb.AppendLine();
             sb.AppendLine("## Fault windows");
             sb.AppendLine();
-            sb.AppendLine("| fault | kind | scope | window | injected | requests | failed | notified ok | notified failed | Updates it cost (simulator) | lost explained | contradicting explained | unexplained lost sent during |");
-            sb.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            sb.AppendLine("| fault | kind | scope | window | injected | requests | of which retries | failed | notified ok | notified failed | Updates it cost (simulator) | lost explained | contradicting explained | unexplained lost sent during |");
+            sb.AppendLine("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var f in r.FaultWindows)
             {
                 var l = f.Load;
                 sb.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {f.Id} | {f.Kind} | {f.Scope} | {HtmlReport.Window(f)} | {f.Injected} | {V(l?.Requests)} | {V(l?.FailedRequests)} | {V(l?.NotificationsOk)} | {V(l?.NotificationsFailed)} | {f.Undelivered} | {V(l?.LostExplained)} | {V(l?.ContradictingExplained)} | {V(l?.LostUnexplainedSentDuring)} |");
+                    $"| {f.Id} | {f.Kind} | {f.Scope} | {HtmlReport.Window(f)} | {f.Injected} | {V(l?.Requests)} | {V(l?.Retries)} | {V(l?.FailedRequests)} | {V(l?.NotificationsOk)} | {V(l?.NotificationsFailed)} | {f.Undelivered} | {V(l?.LostExplained)} | {V(l?.ContradictingExplained)} | {V(l?.LostUnexplainedSentDuring)} |");
             }
         }
 

@@ -12,6 +12,8 @@ public sealed class StepRecorder
     private long _previousOk;
     private long _previousFail;
     private long _previousBytes;
+    private long _gaveUp;
+    private StepRecorder? _retries;
 
     public StepRecorder(string scenario, string step)
     {
@@ -31,9 +33,47 @@ public sealed class StepRecorder
 
     public long BytesReceived => Volatile.Read(ref _bytesReceived);
 
+    /// <summary>Requests recorded, OK or failed.</summary>
+    public long Count => Ok.TotalCount + Fail.TotalCount;
+
     public List<IntervalPoint> Intervals { get; } = [];
 
     internal Engine.RunControl? Control { get; init; }
+
+    /// <summary>The registry this recorder belongs to; its retry recorder is registered there too.</summary>
+    internal Engine.StatsRegistry? Registry { get; init; }
+
+    /// <summary>Suffix of the step that records another step's retries (<c>reset.retry</c>).</summary>
+    public const string RetrySuffix = ".retry";
+
+    /// <summary>True for the recorder of another step's retries.</summary>
+    public bool IsRetry => Step.EndsWith(RetrySuffix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Where this step's retries are recorded (step <c>name.retry</c>), apart from its first attempts, so that the step's own
+    /// figures stay those of first attempts. Created at the first retry: a run without retries reports no such step.
+    /// </summary>
+    public StepRecorder Retries
+    {
+        get
+        {
+            if (Volatile.Read(ref _retries) is { } existing)
+            {
+                return existing;
+            }
+
+            var created = Registry?.Step(Scenario, Step + RetrySuffix) ?? new StepRecorder(Scenario, Step + RetrySuffix) { Control = Control };
+            return Interlocked.CompareExchange(ref _retries, created, null) ?? created;
+        }
+    }
+
+    /// <summary>This step's retry recorder when it has retried at all, else null.</summary>
+    public StepRecorder? RetriesIfAny => Volatile.Read(ref _retries);
+
+    /// <summary>Requests of this step given up on: their last allowed attempt failed in a way a retry could have cured.</summary>
+    public long GaveUp => Interlocked.Read(ref _gaveUp);
+
+    internal void CountGaveUp() => Interlocked.Increment(ref _gaveUp);
 
     public void Record(bool ok, int statusCode, long latencyTicks, long bytesSent = 0, long bytesReceived = 0)
     {
@@ -65,7 +105,13 @@ public sealed class StepRecorder
         _previousOk = 0;
         _previousFail = 0;
         _previousBytes = 0;
+        Interlocked.Exchange(ref _gaveUp, 0);
         Intervals.Clear();
+        if (Registry is null)
+        {
+            // A registered retry recorder is reset with the rest of the registry.
+            RetriesIfAny?.Reset();
+        }
     }
 
     public IReadOnlyDictionary<int, long> StatusCounts()

@@ -46,8 +46,14 @@ public sealed record StepSummary(
 {
     public long Timeouts => StatusCodes.Where(s => s.Code == Stats.StatusCodes.Timeout).Sum(s => s.Count);
 
+    /// <summary>Attempts after the first of this step's requests; they are the step <c>{Step}.retry</c>, not counted here.</summary>
+    public long Retries { get; init; }
+
+    /// <summary>Requests given up on after their last allowed attempt failed in a way a retry could have cured.</summary>
+    public long GaveUp { get; init; }
+
     public static StepSummary From(StepRecorder r, TimeSpan duration, bool includeIntervals = true) =>
-        Merge(r.Scenario, r.Step, [r], duration, includeIntervals);
+        Merge(r.Scenario, r.Step, [r], duration, includeIntervals) with { Retries = r.RetriesIfAny?.Count ?? 0, GaveUp = r.GaveUp };
 
     /// <summary>Merges recorders by adding histogram counts (percentiles are never averaged).</summary>
     public static StepSummary Merge(

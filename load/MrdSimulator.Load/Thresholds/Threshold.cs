@@ -21,6 +21,7 @@ public enum ThresholdOperator
 /// scope     := step | scenario | scenario '/' step          (absent = all steps merged)
 /// metric    := p50 | p75 | p95 | p99 | p99.9 | min | mean | max | stddev      (latency; unit us, ms (default), s)
 ///            | fail% | ok% | rps | count | ok | fail | timeouts
+///            | retries | gave_up                     (retry attempts of the steps in scope, requests given up on)
 ///            | lost_notifications | duplicate_notifications | out_of_order_notifications
 ///            | contradicting_notifications | unexpected_notifications      (global only)
 ///            | lost_tasks | queued_tasks | discarded_tasks | unresolved_tasks | closed_tasks | submitted_tasks
@@ -54,7 +55,7 @@ public sealed record Threshold(string Expression, string? Scope, string Metric, 
 
     public static readonly IReadOnlySet<string> CountMetrics = new HashSet<string>(StringComparer.Ordinal)
     {
-        "fail%", "ok%", "rps", "count", "ok", "fail", "timeouts",
+        "fail%", "ok%", "rps", "count", "ok", "fail", "timeouts", "retries", "gave_up",
     };
 
     public bool Check(double actual) => Operator switch
@@ -136,7 +137,7 @@ public static partial class ThresholdParser
         else
         {
             throw new ThresholdSyntaxException(
-                $"unknown metric '{metric}' (latency: p50 p75 p95 p99 p99.9 min mean max stddev; counts: fail% ok% rps count ok fail timeouts; " +
+                $"unknown metric '{metric}' (latency: p50 p75 p95 p99 p99.9 min mean max stddev; counts: fail% ok% rps count ok fail timeouts retries gave_up; " +
                 "notifications: lost_notifications duplicate_notifications out_of_order_notifications contradicting_notifications unexpected_notifications " +
                 "lost_notifications_total lost_notifications_explained contradicting_notifications_total contradicting_notifications_explained; " +
                 "tasks: lost_tasks queued_tasks discarded_tasks unresolved_tasks closed_tasks submitted_tasks transferred_tasks)",
@@ -271,10 +272,16 @@ public static class ThresholdEvaluator
             "count" => s.Count,
             "ok" => s.Ok,
             "fail" => s.Fail,
+            "retries" => RetryRecorders(selected).Sum(r => r.Count),
+            "gave_up" => selected.Sum(r => r.GaveUp),
             _ => s.Timeouts,
         };
         return new ThresholdResult(t.Expression, t.Check(actual), Format(actual, t.Metric), null);
     }
+
+    /// <summary>The retry recorders of the steps in scope (a retry step in scope counts as itself), each once.</summary>
+    private static IEnumerable<StepRecorder> RetryRecorders(IEnumerable<StepRecorder> selected) =>
+        selected.Select(r => r.IsRetry ? r : r.RetriesIfAny).OfType<StepRecorder>().Distinct();
 
     private static List<StepRecorder> Select(string? scope, IReadOnlyList<StepRecorder> recorders)
     {

@@ -1,20 +1,18 @@
-using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using MrdSimulator.Domain.Chaos;
+using MrdSimulator.Gateway.Security;
 
 namespace MrdSimulator.Gateway.Chaos;
 
 /// <summary>
 /// <c>/admin/faults</c> and <c>/admin/chaos/*</c>: list, add and clear faults, load a plan, read the
-/// timeline. Every request needs <c>Authorization: Bearer &lt;token&gt;</c> and, unless
-/// <c>--admin-allow-remote true</c>, a loopback peer.
+/// timeline. Guarded, like every <c>/admin</c> route, by <see cref="AdminAccess"/>.
 /// </summary>
 public static class ChaosAdminApi
 {
     public static IEndpointRouteBuilder MapChaosAdminApi(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/admin").AddEndpointFilter(GuardAsync);
+        var admin = app.MapAdminGroup();
         admin.MapGet("/faults", (ChaosEngine engine) => Results.Json(new { faults = engine.Faults(), adminSeed = engine.AdminSeed }));
         admin.MapPost("/faults", AddFaultsAsync);
         admin.MapDelete("/faults", async (ChaosEngine engine) => Results.Json(new { cleared = await engine.ClearAsync() }));
@@ -32,30 +30,6 @@ public static class ChaosAdminApi
         });
         return app;
     }
-
-    private static async ValueTask<object?> GuardAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
-    {
-        var context = invocation.HttpContext;
-        var options = context.RequestServices.GetRequiredService<ChaosOptions>();
-        // TestServer and Unix sockets have no peer address; only a real remote peer is refused.
-        if (!options.AdminAllowRemote && context.Connection.RemoteIpAddress is { } peer && !IPAddress.IsLoopback(peer))
-        {
-            return Error(403, "the admin API accepts loopback clients only (start with --admin-allow-remote true to change this)");
-        }
-
-        var header = context.Request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || !TokenMatches(header[scheme.Length..].Trim(), options.AdminToken))
-        {
-            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"mrdsim-admin\"";
-            return Error(401, "missing or wrong admin token (Authorization: Bearer <token>)");
-        }
-
-        return await next(invocation);
-    }
-
-    private static bool TokenMatches(string given, string expected) =>
-        CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 
     private static async Task<IResult> AddFaultsAsync(HttpContext context, ChaosEngine engine)
     {

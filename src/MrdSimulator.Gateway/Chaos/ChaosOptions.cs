@@ -4,10 +4,14 @@ using MrdSimulator.Gateway.Configuration;
 
 namespace MrdSimulator.Gateway.Chaos;
 
-/// <summary>Settings of the chaos layer (section <c>Chaos</c>; switches <c>--admin-token</c> (shared with /admin/capacity), <c>--admin-allow-remote</c>, <c>--chaos-plan</c>, <c>--chaos-seed</c>, <c>--chaos-drops-capacity</c>).</summary>
+/// <summary>
+/// Settings of the chaos layer (section <c>Chaos</c>; switches <c>--admin-token</c>, <c>--admin-allow-remote</c>, <c>--chaos-plan</c>,
+/// <c>--chaos-seed</c>, <c>--chaos-drops-capacity</c>). The admin token and the remote switch govern every <c>/admin</c> route
+/// (<see cref="Security.AdminAccess"/>), not only the chaos ones.
+/// </summary>
 public sealed record ChaosOptions
 {
-    /// <summary>The bearer token of the admin API.</summary>
+    /// <summary>The bearer token of every <c>/admin</c> route.</summary>
     public required string AdminToken { get; init; }
 
     /// <summary>True when the token was generated at start (and so is printed).</summary>
@@ -32,18 +36,27 @@ public sealed record ChaosOptions
     public static ChaosOptions Read(IConfiguration configuration)
     {
         var section = configuration.GetSection("Chaos");
-        // One admin token for every /admin endpoint: --admin-token maps to Tasks:AdminToken (task simulation's /admin/capacity).
-        var token = section["AdminToken"] is { Length: > 0 } own ? own : configuration["Tasks:AdminToken"];
-        var generated = string.IsNullOrEmpty(token);
+        // One admin token for every /admin route (AdminAccess). --admin-token maps to Tasks:AdminToken; Chaos:AdminToken
+        // is the same setting under the chaos section. Two different values would leave one of them silently unused.
+        var own = NullIfEmpty(section["AdminToken"]);
+        var given = NullIfEmpty(configuration["Tasks:AdminToken"]);
+        if (own is not null && given is not null && own != given)
+        {
+            throw new OptionsException("--admin-token", "Chaos:AdminToken and --admin-token (Tasks:AdminToken) differ; give the admin token once");
+        }
+
+        var token = own ?? given;
+        var generated = token is null;
         if (generated)
         {
             token = Base64Url(RandomNumberGenerator.GetBytes(24));
-            configuration["Tasks:AdminToken"] = token;
         }
         else if (token!.Length < MinTokenLength)
         {
             throw new OptionsException("--admin-token", $"must be at least {MinTokenLength} characters");
         }
+
+        configuration["Tasks:AdminToken"] = token;
 
         var allowRemote = section["AdminAllowRemote"] switch
         {
@@ -76,6 +89,8 @@ public sealed record ChaosOptions
         var args = Environment.GetCommandLineArgs();
         return args.Length > 0 && args[^1] == name;
     }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

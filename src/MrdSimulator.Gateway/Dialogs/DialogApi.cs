@@ -126,9 +126,9 @@ public static class DialogApi
             return FinesseResults.Error(denied);
         }
 
-        if (!int.TryParse(mrdId, NumberStyles.None, CultureInfo.InvariantCulture, out var mrdNumber))
+        if (!MrdIdSegment.TryParse(mrdId, out var mrdNumber))
         {
-            return FinesseResults.Error(ApiError.InvalidInput("mrdId", $"'{mrdId}' is not a Media Routing Domain id", mrdId));
+            return FinesseResults.Error(MrdIdSegment.Invalid(mrdId));
         }
 
         if (directory.FindMrd(mrdNumber) is not { IsVoice: false })

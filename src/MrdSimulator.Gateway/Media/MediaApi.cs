@@ -95,9 +95,9 @@ public static class MediaApi
             return error;
         }
 
-        if (!int.TryParse(mrdId, NumberStyles.None, CultureInfo.InvariantCulture, out var mrdNumber))
+        if (!MrdIdSegment.TryParse(mrdId, out var mrdNumber))
         {
-            return ApiError.InvalidInput("mrdId", $"'{mrdId}' is not a Media Routing Domain id", mrdId);
+            return MrdIdSegment.Invalid(mrdId);
         }
 
         if (directory.FindMrd(mrdNumber) is not { } found)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Directory;
+using MrdSimulator.Gateway.Security;
 using MrdSimulator.GrainInterfaces.Statistics;
 using MrdSimulator.GrainInterfaces.Tasks;
 
@@ -10,18 +11,12 @@ public static class CapacityApi
 {
     public static IEndpointRouteBuilder MapCapacityApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin/capacity", async (
-            HttpContext context,
+        app.MapAdminGroup().MapGet("/capacity", async (
             IGrainFactory grains,
             SimulatorDirectory directory,
             TaskSimulationOptions options,
             [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time) =>
         {
-            if (!TaskSetup.IsAdmin(context, options))
-            {
-                return Results.Json(new { error = "admin endpoints need the admin bearer token and a loopback client" }, statusCode: StatusCodes.Status401Unauthorized);
-            }
-
             var mrds = new List<CapacitySnapshot>();
             foreach (var mrd in directory.NonVoiceMrds)
             {

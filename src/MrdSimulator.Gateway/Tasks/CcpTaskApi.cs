@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
@@ -82,8 +83,26 @@ public static class CcpTaskApi
         var contact = await grains.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(feed, task, null);
 
         var request = context.Request;
-        context.Response.Headers.Location = $"{request.Scheme}://{request.Host}{request.PathBase}{prefix}/contact/{contact.ContactId}";
+        context.Response.Headers.Location = $"{request.Scheme}://{Authority(context)}{request.PathBase}{prefix}/contact/{contact.ContactId}";
         return Results.StatusCode(StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// The authority of the absolute Location URL (ccp §2.3): the Host the client addressed, so that the URL still works
+    /// through a port map or proxy, when it is a well-formed <c>host[:port]</c>; otherwise (no Host, as HTTP/1.0 allows)
+    /// the address the connection arrived on. A 201 is not cached, so the Host only ever returns to the client that sent it.
+    /// </summary>
+    private static string Authority(HttpContext context)
+    {
+        var host = context.Request.Host;
+        if (host.HasValue && Uri.TryCreate("http://" + host.Value + "/", UriKind.Absolute, out var uri)
+            && uri.UserInfo.Length == 0 && uri.PathAndQuery == "/" && uri.Fragment.Length == 0)
+        {
+            return host.ToUriComponent();
+        }
+
+        var local = context.Connection.LocalIpAddress;
+        return local is null ? "localhost" : new IPEndPoint(local, context.Connection.LocalPort).ToString();
     }
 
     private static async Task<IResult> PollAsync(string prefix, string contactId, IGrainFactory grains)

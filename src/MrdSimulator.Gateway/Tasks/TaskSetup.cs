@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Configuration;
@@ -27,7 +26,10 @@ public sealed record TaskSimulationOptions
 
     public int BotMaxDialogLimit { get; init; } = 1;
 
-    /// <summary>Bearer token for <c>/admin/*</c>; a random one is generated and printed when not set.</summary>
+    /// <summary>
+    /// The admin token as given (<c>--admin-token</c>) or generated; <c>ChaosOptions.Read</c> settles it first, so it is
+    /// <c>ChaosOptions.AdminToken</c>, the one token <c>AdminAccess</c> checks on every <c>/admin</c> route.
+    /// </summary>
     public string? AdminToken { get; init; }
 }
 
@@ -69,23 +71,6 @@ public static class TaskSetup
 
         services.AddHostedService<SimulationHost>();
         return services;
-    }
-
-    /// <summary>Admin endpoints answer only on loopback and with the admin bearer token.</summary>
-    public static bool IsAdmin(HttpContext context, TaskSimulationOptions options)
-    {
-        var remote = context.Connection.RemoteIpAddress;
-        if (remote is not null && !IPAddress.IsLoopback(remote))
-        {
-            return false;
-        }
-
-        var header = context.Request.Headers.Authorization.ToString();
-        const string bearer = "Bearer ";
-        return header.StartsWith(bearer, StringComparison.Ordinal)
-            && CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(header[bearer.Length..].Trim()),
-                System.Text.Encoding.UTF8.GetBytes(options.AdminToken!));
     }
 
     private sealed class SimulationHost(IGrainFactory grains, SimulatorDirectory directory, TaskSimulationOptions options) : IHostedService

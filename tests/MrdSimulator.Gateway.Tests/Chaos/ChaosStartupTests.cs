@@ -37,6 +37,16 @@ public sealed class ChaosStartupTests
     }
 
     [Fact]
+    public async Task TwoDifferentAdminTokensStopStartUpRatherThanGuardingRoutesWithDifferentTokens()
+    {
+        var (code, _, stderr) = await GatewayProcess.RunAsync(
+            "--admin-token", "first-admin-token-0123456789", "--Chaos:AdminToken=second-admin-token-0123456789", "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--admin-token: Chaos:AdminToken and --admin-token (Tasks:AdminToken) differ; give the admin token once", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AGoodPlanStartsWithTheHostAndTheGeneratedTokenIsPrinted()
     {
         var file = Path.Combine(Path.GetTempPath(), $"plan-{Guid.NewGuid():N}.yaml");

@@ -115,6 +115,34 @@ public sealed class MediaApiTests : IDisposable
         Assert.Equal(before, await _agent.GetStringAsync(Media));
     }
 
+    [Theory]
+    [InlineData("05001")]
+    [InlineData("005001")]
+    [InlineData("+5001")]
+    public async Task AnMrdIdWithALeadingZeroOrASignIsInvalidInputNotAnotherNameForTheMrd(string segment)
+    {
+        await _agent.PutXmlAsync(Media, HttpExtensions.SignIn);
+        var before = await _agent.GetStringAsync(Media);
+
+        foreach (var response in new[]
+        {
+            await _agent.GetAsync($"/finesse/api/User/1234/Media/{segment}"),
+            await _agent.PutXmlAsync($"/finesse/api/User/1234/Media/{segment}", "<Media><state>READY</state></Media>"),
+            await _agent.GetAsync($"/finesse/api/User/1234/Media/{segment}/Dialogs"),
+        })
+        {
+            using (response)
+            {
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                var xml = await response.Content.ReadAsStringAsync();
+                Assert.Contains("<ErrorData>mrdId</ErrorData>", xml, StringComparison.Ordinal);
+                Assert.Contains("<ErrorType>Invalid Input</ErrorType>", xml, StringComparison.Ordinal);
+            }
+        }
+
+        Assert.Equal(before, await _agent.GetStringAsync(Media));
+    }
+
     [Fact]
     public async Task MediaErrorsNameTheMrdInErrorMedia()
     {

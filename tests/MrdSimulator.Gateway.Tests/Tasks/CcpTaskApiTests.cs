@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 
 namespace MrdSimulator.Gateway.Tests.Tasks;
 
@@ -51,6 +52,39 @@ public sealed class CcpTaskApiTests : IDisposable
             Assert.Contains("<status>queued</status><statusReason>EXTERNALLY_ROUTED</statusReason>", poll, StringComparison.Ordinal);
             Assert.DoesNotContain("<taskID>", poll, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task TheLocationNamesTheHostTheClientAddressedSoItSurvivesAPortMap()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/ccp/task/feed/100") { Content = TaskHttp.Xml(TaskHttp.TaskXml()) };
+        request.Headers.Host = "tasks.example:8443";
+
+        using var response = await _http.Anonymous.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Matches("^http://tasks.example:8443/ccp/task/contact/[0-9A-F]{32}$", response.Headers.Location!.ToString());
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("evil.example/phish?x=")]
+    [InlineData("user@evil.example")]
+    public async Task WithoutAWellFormedHostTheLocationNamesTheAddressTheConnectionArrivedOn(string host)
+    {
+        var context = await _http.Server.SendAsync(c =>
+        {
+            c.Request.Method = HttpMethods.Post;
+            c.Request.Path = "/ccp/task/feed/100";
+            c.Request.Host = new HostString(host);
+            c.Request.ContentType = "application/xml";
+            c.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(TaskHttp.TaskXml()));
+            c.Connection.LocalIpAddress = IPAddress.Loopback;
+            c.Connection.LocalPort = 5080;
+        });
+
+        Assert.Equal(StatusCodes.Status201Created, context.Response.StatusCode);
+        Assert.Matches("^http://127.0.0.1:5080/ccp/task/contact/[0-9A-F]{32}$", context.Response.Headers.Location.ToString());
     }
 
     [Fact]

@@ -26,6 +26,9 @@ internal sealed class TaskHttp : IDisposable
 
     public IServiceProvider Services => _factory.Services;
 
+    /// <summary>The in-memory server, for requests a client cannot send (e.g. without a Host).</summary>
+    public Microsoft.AspNetCore.TestHost.TestServer Server => _factory.Server;
+
     public HttpClient As(string user)
     {
         var client = _factory.CreateClient();

@@ -50,6 +50,10 @@ public sealed class ChaosAttributionTests
         var windows = run.Report.GetProperty("faultWindows").EnumerateArray().ToDictionary(w => w.GetProperty("id").GetString()!);
         Assert.Equal(["fo", "lossy", "nsd"], windows.Keys.Order());
         Assert.True(windows["nsd"].GetProperty("load").GetProperty("failedRequests").GetInt64() > 0);
+        // The agents backed off and retried through the outage (the default for agent-shift): the retries are requests of
+        // its window, each with its own requestId, and the accounting above stays exact.
+        Assert.True(windows["nsd"].GetProperty("load").GetProperty("retries").GetInt64() > 0, windows["nsd"].ToString());
+        Assert.Contains(run.Report.GetProperty("steps").EnumerateArray(), s => s.GetProperty("step").GetString()!.EndsWith(".retry", StringComparison.Ordinal));
         Assert.True(windows["lossy"].GetProperty("undelivered").GetInt64() > 0);
         Assert.Equal(
             n.GetProperty("lostExplained").GetInt64(),

@@ -12,6 +12,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 {
     private readonly ConcurrentBag<User> _users = [];
     private Steps _steps = null!;
+    private int _seed;
 
     public string Name { get; } = name;
 
@@ -25,12 +26,13 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
     {
         await Target.EnsureReachableAsync(Options.Agents[0]).WaitAsync(cancellationToken);
         _steps = new Steps(context);
+        _seed = context.Seed;
     }
 
     public IVirtualUser CreateVirtualUser(int index)
     {
         var agent = Options.Agents[index];
-        var user = new User(this, agent, Options.Mrds.Select(m => Target.Media(agent, m)).ToArray());
+        var user = new User(this, agent, Options.Mrds.Select(m => Target.Media(agent, m)).ToArray(), Backoff.For(Options.Retry, _seed, index));
         _users.Add(user);
         return user;
     }
@@ -54,9 +56,9 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
         public StepRecorder SignOutN { get; } = c.Step(StepNames.SignOut + StepNames.Notified);
     }
 
-    private sealed class User(AgentShiftScenario scenario, string agent, AgentMedia[] media) : IVirtualUser
+    private sealed class User(AgentShiftScenario scenario, string agent, AgentMedia[] media, Backoff? backoff) : IVirtualUser
     {
-        private readonly AgentSession _session = new();
+        private readonly AgentSession _session = new(backoff);
         private int _shift;
 
         public AgentMedia[] Media { get; } = media;
@@ -87,7 +89,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
                     if (ok && c == 0 && o.CheckSilentReady)
                     {
                         // READY while READY: accepted, and no notification may follow.
-                        ok = await target.ChangeAsync(m, MediaAction.Ready, null, Expectation.Success, t.ReadyAgain, null, ctx.NextStepStart(), true, ct, silent: true);
+                        ok = await target.ChangeAsync(m, MediaAction.Ready, null, Expectation.Success, t.ReadyAgain, null, ctx.NextStepStart(), true, ct, silent: true, backoff: backoff);
                     }
                 }
 
@@ -114,7 +116,7 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
                     await Task.Delay(o.ThinkTime, ct);
                 }
 
-                var done = await target.ChangeAsync(m, action, reason, Expectation.Success, step, notified, ctx.NextStepStart(), o.AwaitNotifications, ct);
+                var done = await target.ChangeAsync(m, action, reason, Expectation.Success, step, notified, ctx.NextStepStart(), o.AwaitNotifications, ct, backoff: backoff);
                 m.KnownState = done ? next : null;
                 return done;
             }
@@ -126,11 +128,14 @@ public sealed class AgentShiftScenario(string name, FinesseTarget target, Finess
 
 /// <summary>
 /// What an agent-driving virtual user does before its work: open its notification stream (once), and sign every
-/// pair out when it starts from an unknown state (first iteration, or after a failed one).
+/// pair out when it starts from an unknown state (first iteration, or after a failed one). Both go through the user's
+/// <see cref="Backoff"/>, which its other requests share.
 /// </summary>
-internal sealed class AgentSession
+internal sealed class AgentSession(Backoff? backoff)
 {
     private bool _subscribed;
+
+    public Backoff? Backoff { get; } = backoff;
 
     /// <summary>The next <see cref="PrepareAsync"/> signs out first.</summary>
     public bool NeedsReset { get; set; } = true;
@@ -143,7 +148,7 @@ internal sealed class AgentSession
         var ct = ctx.CancellationToken;
         if (!_subscribed)
         {
-            _subscribed = await SubscribeAsync(target, agent, subscribe, ctx.NextStepStart(), ct);
+            _subscribed = await SubscribeAsync(target, agent, subscribe, ctx.NextStepStart(), ct, Backoff);
             if (!_subscribed)
             {
                 return false;
@@ -155,7 +160,7 @@ internal sealed class AgentSession
             // "Not logged in" is fine.
             foreach (var m in media)
             {
-                await target.ChangeAsync(m, MediaAction.Logout, AgentShiftScenario.Reason(options.LogoutReasons, 0), Expectation.Either, reset, resetNotified, ctx.NextStepStart(), true, ct);
+                await target.ChangeAsync(m, MediaAction.Logout, AgentShiftScenario.Reason(options.LogoutReasons, 0), Expectation.Either, reset, resetNotified, ctx.NextStepStart(), true, ct, backoff: Backoff);
                 m.KnownState = MediaStates.Logout;
             }
 
@@ -165,19 +170,36 @@ internal sealed class AgentSession
         return true;
     }
 
-    /// <summary>Opens the agent's notification stream, timed as the <c>subscribe</c> step; false when it failed.</summary>
-    public static async ValueTask<bool> SubscribeAsync(FinesseTarget target, string agent, StepRecorder step, long start, CancellationToken ct)
+    /// <summary>
+    /// Opens the agent's notification stream, timed as the <c>subscribe</c> step (retried, with a <paramref name="backoff"/>,
+    /// as a Media PUT is); false when it failed.
+    /// </summary>
+    public static async ValueTask<bool> SubscribeAsync(FinesseTarget target, string agent, StepRecorder step, long start, CancellationToken ct, Backoff? backoff = null)
     {
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await target.SubscribeAsync(agent, ct);
-            step.Record(true, StatusCodes.Ok, Untimed.Now - start);
-            return true;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            step.Record(false, StatusCodes.OfSubscribeFailure(ex), Untimed.Now - start);
-            return false;
+            if (backoff is not null && await backoff.WaitAsync(ct))
+            {
+                start = Untimed.Now;
+            }
+
+            var recorder = attempt == 1 ? step : step.Retries;
+            try
+            {
+                await target.SubscribeAsync(agent, ct);
+                recorder.Record(true, StatusCodes.Ok, Untimed.Now - start);
+                backoff?.Succeeded();
+                return true;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TimeoutException or IOException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                var status = StatusCodes.OfSubscribeFailure(ex);
+                recorder.Record(false, status, Untimed.Now - start);
+                if (backoff?.RetryAfter(step, status, attempt) is not true)
+                {
+                    return false;
+                }
+            }
         }
     }
 }

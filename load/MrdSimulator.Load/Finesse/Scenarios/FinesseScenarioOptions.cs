@@ -25,6 +25,9 @@ public sealed record FinesseScenarioOptions
 
     /// <summary>agent-shift: send READY a second time once per shift; Finesse answers 202 and no notification.</summary>
     public bool CheckSilentReady { get; init; } = true;
+
+    /// <summary>How each virtual user retries and paces requests that fail in a way a retry can cure (off unless set).</summary>
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Off;
 }
 
 internal static class StepNames

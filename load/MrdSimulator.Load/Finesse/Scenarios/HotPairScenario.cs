@@ -13,6 +13,7 @@ public sealed class HotPairScenario(string name, FinesseTarget target, FinesseSc
 {
     private AgentMedia _media = null!;
     private StepRecorder _ready = null!, _readyN = null!, _notReady = null!, _notReadyN = null!;
+    private int _seed;
 
     public string Name { get; } = name;
 
@@ -40,14 +41,15 @@ public sealed class HotPairScenario(string name, FinesseTarget target, FinesseSc
         _readyN = context.Step(StepNames.Ready + StepNames.Notified);
         _notReady = context.Step(StepNames.NotReady);
         _notReadyN = context.Step(StepNames.NotReady + StepNames.Notified);
+        _seed = context.Seed;
     }
 
-    public IVirtualUser CreateVirtualUser(int index) => new Client(this);
+    public IVirtualUser CreateVirtualUser(int index) => new Client(this, Backoff.For(Options.Retry, _seed, index));
 
     public Task CleanAsync(CancellationToken cancellationToken) =>
         _media is null ? Task.CompletedTask : FinesseClean.SignOutAsync(Target, [_media], Options, cancellationToken);
 
-    private sealed class Client(HotPairScenario s) : IVirtualUser
+    private sealed class Client(HotPairScenario s, Backoff? backoff) : IVirtualUser
     {
         private int _n;
 
@@ -57,12 +59,12 @@ public sealed class HotPairScenario(string name, FinesseTarget target, FinesseSc
             var ct = ctx.CancellationToken;
             if (ctx.Random.Next(2) == 0)
             {
-                await s.Target.ChangeAsync(s._media, MediaAction.Ready, null, Expectation.Either, s._ready, s._readyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct, maySilent: true);
+                await s.Target.ChangeAsync(s._media, MediaAction.Ready, null, Expectation.Either, s._ready, s._readyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct, maySilent: true, backoff: backoff);
             }
             else
             {
                 var reason = AgentShiftScenario.Reason(s.Options.NotReadyReasons, _n + ctx.VirtualUserIndex);
-                await s.Target.ChangeAsync(s._media, MediaAction.NotReady, reason, Expectation.Either, s._notReady, s._notReadyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct);
+                await s.Target.ChangeAsync(s._media, MediaAction.NotReady, reason, Expectation.Either, s._notReady, s._notReadyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct, backoff: backoff);
             }
 
             if (s.Options.ThinkTime > TimeSpan.Zero)

@@ -13,6 +13,7 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
     private readonly ConcurrentBag<User> _users = [];
     private StepRecorder _subscribe = null!, _reset = null!, _resetN = null!, _signIn = null!, _signInN = null!;
     private StepRecorder _ready = null!, _readyN = null!, _notReady = null!, _notReadyN = null!;
+    private int _seed;
 
     public string Name { get; } = name;
 
@@ -34,12 +35,13 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
         _readyN = context.Step(StepNames.Ready + StepNames.Notified);
         _notReady = context.Step(StepNames.NotReady);
         _notReadyN = context.Step(StepNames.NotReady + StepNames.Notified);
+        _seed = context.Seed;
     }
 
     public IVirtualUser CreateVirtualUser(int index)
     {
         var agent = Options.Agents[index];
-        var user = new User(this, agent, Target.Media(agent, Options.Mrds[index % Options.Mrds.Count]));
+        var user = new User(this, agent, Target.Media(agent, Options.Mrds[index % Options.Mrds.Count]), Backoff.For(Options.Retry, _seed, index));
         _users.Add(user);
         return user;
     }
@@ -47,7 +49,7 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
     public Task CleanAsync(CancellationToken cancellationToken) =>
         FinesseClean.SignOutAsync(Target, _users.Select(u => u.Media), Options, cancellationToken);
 
-    private sealed class User(StateStormScenario s, string agent, AgentMedia media) : IVirtualUser
+    private sealed class User(StateStormScenario s, string agent, AgentMedia media, Backoff? backoff) : IVirtualUser
     {
         private bool _subscribed;
         private int _flips;
@@ -60,7 +62,7 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
             var ct = ctx.CancellationToken;
             if (!_subscribed)
             {
-                _subscribed = await AgentSession.SubscribeAsync(target, agent, s._subscribe, ctx.NextStepStart(), ct);
+                _subscribed = await AgentSession.SubscribeAsync(target, agent, s._subscribe, ctx.NextStepStart(), ct, backoff);
                 if (!_subscribed)
                 {
                     return;
@@ -69,13 +71,13 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
 
             if (Media.KnownState is null)
             {
-                await target.ChangeAsync(Media, MediaAction.Logout, AgentShiftScenario.Reason(s.Options.LogoutReasons, 0), Expectation.Either, s._reset, s._resetN, ctx.NextStepStart(), true, ct);
+                await target.ChangeAsync(Media, MediaAction.Logout, AgentShiftScenario.Reason(s.Options.LogoutReasons, 0), Expectation.Either, s._reset, s._resetN, ctx.NextStepStart(), true, ct, backoff: backoff);
                 Media.KnownState = MediaStates.Logout;
             }
 
             if (Media.KnownState == MediaStates.Logout)
             {
-                var signedIn = await target.ChangeAsync(Media, MediaAction.Login, null, Expectation.Success, s._signIn, s._signInN, ctx.NextStepStart(), true, ct);
+                var signedIn = await target.ChangeAsync(Media, MediaAction.Login, null, Expectation.Success, s._signIn, s._signInN, ctx.NextStepStart(), true, ct, backoff: backoff);
                 Media.KnownState = signedIn ? MediaStates.NotReady : null;
                 return;
             }
@@ -88,8 +90,8 @@ public sealed class StateStormScenario(string name, FinesseTarget target, Finess
             _flips++;
             var toReady = Media.KnownState != MediaStates.Ready;
             var ok = toReady
-                ? await target.ChangeAsync(Media, MediaAction.Ready, null, Expectation.Success, s._ready, s._readyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct)
-                : await target.ChangeAsync(Media, MediaAction.NotReady, AgentShiftScenario.Reason(s.Options.NotReadyReasons, _flips), Expectation.Success, s._notReady, s._notReadyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct);
+                ? await target.ChangeAsync(Media, MediaAction.Ready, null, Expectation.Success, s._ready, s._readyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct, backoff: backoff)
+                : await target.ChangeAsync(Media, MediaAction.NotReady, AgentShiftScenario.Reason(s.Options.NotReadyReasons, _flips), Expectation.Success, s._notReady, s._notReadyN, ctx.NextStepStart(), s.Options.AwaitNotifications, ct, backoff: backoff);
             Media.KnownState = ok ? (toReady ? MediaStates.Ready : MediaStates.NotReady) : null;
         }
     }

@@ -52,6 +52,7 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
     private readonly ConcurrentBag<User> _users = [];
     private Steps _steps = null!;
     private TaskLedger _ledger = null!;
+    private int _seed;
 
     public string Name { get; } = name;
 
@@ -73,12 +74,13 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
         await Target.EnsureReachableAsync().WaitAsync(cancellationToken);
         _ledger = Target.EnableTasks();
         _steps = new Steps(context);
+        _seed = context.Seed;
     }
 
     public IVirtualUser CreateVirtualUser(int index)
     {
         var agent = Options.Agents[index];
-        var user = new User(this, agent, Options.Mrds.Select(m => Target.Media(agent, m)).ToArray(), _ledger.RegisterAgent(agent));
+        var user = new User(this, agent, Options.Mrds.Select(m => Target.Media(agent, m)).ToArray(), _ledger.RegisterAgent(agent), Backoff.For(Options.Retry, _seed, index));
         _users.Add(user);
         return user;
     }
@@ -149,10 +151,10 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
         public void MarkRemoved(string? disposition) => _removed.TrySetResult(disposition);
     }
 
-    private sealed class User(TaskHandlingScenario scenario, string agent, AgentMedia[] media, AgentInbox inbox) : IVirtualUser
+    private sealed class User(TaskHandlingScenario scenario, string agent, AgentMedia[] media, AgentInbox inbox, Backoff? backoff) : IVirtualUser
     {
         private readonly Dictionary<string, Slot> _slots = new(StringComparer.Ordinal);
-        private readonly AgentSession _session = new();
+        private readonly AgentSession _session = new(backoff);
         private bool _needsRoutable;
         private bool _takingOffers;
         private int _finished;
@@ -445,7 +447,7 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
                     return Outcome.Gone;
                 }
 
-                var (status, result) = await scenario.Target.DialogActAsync(slot.Media, slot.DialogId, action, http, notified, Stopwatch.GetTimestamp(), ct);
+                var (status, result) = await scenario.Target.DialogActAsync(slot.Media, slot.DialogId, action, http, notified, Stopwatch.GetTimestamp(), ct, backoff);
                 if (status != 202)
                 {
                     // A removal racing the request (RONA, lifetime) makes it fail honestly; the task is not ours any more.
@@ -531,7 +533,7 @@ public sealed class TaskHandlingScenario(string name, FinesseTarget target, Fine
                 await Task.Delay(o.ThinkTime, ct);
             }
 
-            var done = await scenario.Target.ChangeAsync(m, action, reason, expectation, step, notified, start, o.AwaitNotifications, ct, body: body);
+            var done = await scenario.Target.ChangeAsync(m, action, reason, expectation, step, notified, start, o.AwaitNotifications, ct, body: body, backoff: backoff);
             m.KnownState = done ? next : null;
             return done;
         }
