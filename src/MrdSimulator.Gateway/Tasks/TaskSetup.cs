@@ -92,7 +92,6 @@ public static class TaskSetup
 
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            Console.WriteLine($"Admin token for /admin/capacity: {options.AdminToken}");
             _sweep = new Timer(_ => silo.Tasks.Contacts.SweepExpired(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
             var used = new HashSet<string>(StringComparer.Ordinal);
             var seed = 1;
