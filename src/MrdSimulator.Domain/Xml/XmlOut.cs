@@ -55,7 +55,10 @@ public readonly struct XmlOut(StringBuilder sb)
         return this;
     }
 
-    /// <summary>Escapes element text (quotes need no escaping outside attributes).</summary>
+    /// <summary>
+    /// Escapes element text (quotes need no escaping outside attributes). CR is written as a character reference: a
+    /// parser turns a raw CR into LF, and with none in the text a line-based transport (SSE) splits only at LF.
+    /// </summary>
     public static void Escape(StringBuilder sb, string text)
     {
         var start = 0;
@@ -66,6 +69,7 @@ public readonly struct XmlOut(StringBuilder sb)
                 '<' => "&lt;",
                 '>' => "&gt;",
                 '&' => "&amp;",
+                '\r' => "&#13;",
                 _ => null,
             };
             if (replacement is null)

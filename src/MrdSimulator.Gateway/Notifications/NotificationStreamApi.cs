@@ -11,7 +11,8 @@ namespace MrdSimulator.Gateway.Notifications;
 
 /// <summary>
 /// <c>GET /notifications</c>: the authenticated user's Updates as server-sent events, one event per Update
-/// (<c>id</c> = per-stream sequence, <c>event: update</c>, <c>data</c> = the Update XML on one line).
+/// (<c>id</c> = per-stream sequence, <c>event: update</c>, one <c>data</c> line per line of the Update XML, which
+/// a client joins with LF to get the XML back).
 /// A reader that falls <see cref="SimulatorOptions.StreamQueueCapacity"/> Updates behind is disconnected
 /// with an <c>event: overflow</c>, so it can never slow the grains or other readers. A stream a fault cuts
 /// (docs/chaos.md) reports what the cut cost it: Updates still queued, and those written just before the reset.
@@ -76,7 +77,9 @@ public static class NotificationStreamApi
                 while (reader.TryRead(out var notification))
                 {
                     trail.Written(notification);
-                    text.Clear().Append("id: ").Append(++sequence).Append("\nevent: update\ndata: ").Append(notification.UpdateXml).Append("\n\n");
+                    text.Clear().Append("id: ").Append(++sequence).Append("\nevent: update\n");
+                    AppendData(text, notification.UpdateXml);
+                    text.Append('\n');
                     await response.WriteAsync(text.ToString(), context.RequestAborted);
                 }
 
@@ -104,6 +107,26 @@ public static class NotificationStreamApi
                     lost("sse", userId, written, at);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One <c>data:</c> line per line of <paramref name="xml"/> (split at CRLF, CR or LF, as SSE ends lines), so a line
+    /// break in a value a client chose (a call variable) can neither end the event nor start a field of its own.
+    /// </summary>
+    private static void AppendData(StringBuilder sb, string xml)
+    {
+        var rest = xml.AsSpan();
+        while (true)
+        {
+            var end = rest.IndexOfAny('\r', '\n');
+            sb.Append("data: ").Append(end < 0 ? rest : rest[..end]).Append('\n');
+            if (end < 0)
+            {
+                return;
+            }
+
+            rest = rest[(rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? end + 2 : end + 1)..];
         }
     }
 
