@@ -22,6 +22,7 @@ public static class SimulatorEndpoints
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
 
         app.MapObservability();
+        app.UseMiddleware<HttpInputGuard>();
         app.UseChaos();
         app.UseMiddleware<FinesseAuthMiddleware>();
 

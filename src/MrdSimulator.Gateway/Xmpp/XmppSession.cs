@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using System.Xml;
 using System.Xml.Linq;
 using MrdSimulator.Domain.Directory;
+using MrdSimulator.Domain.Xml;
 using MrdSimulator.Grains.Notifications;
 
 namespace MrdSimulator.Gateway.Xmpp;
@@ -186,20 +187,23 @@ internal sealed partial class XmppSession : INotificationSink
         return sb.Append("</notification></item></items></event></message>").ToString();
     }
 
-    /// <summary>Escapes the Update as element text (&amp;, &lt;, &gt;), as Finesse sends it.</summary>
+    /// <summary>
+    /// Escapes the Update as element text (&amp;, &lt;, &gt;), as Finesse sends it; a CR as a reference (a parser would
+    /// read it as LF), and characters XML 1.0 cannot carry as U+FFFD, should any reach here.
+    /// </summary>
     private static void AppendText(StringBuilder sb, string text)
     {
-        var span = text.AsSpan();
+        var span = XmlChars.Sanitize(text).AsSpan();
         while (true)
         {
-            var i = span.IndexOfAny('&', '<', '>');
+            var i = span.IndexOfAny("&<>\r");
             if (i < 0)
             {
                 sb.Append(span);
                 return;
             }
 
-            sb.Append(span[..i]).Append(span[i] switch { '&' => "&amp;", '<' => "&lt;", _ => "&gt;" });
+            sb.Append(span[..i]).Append(span[i] switch { '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", _ => "&#13;" });
             span = span[(i + 1)..];
         }
     }
