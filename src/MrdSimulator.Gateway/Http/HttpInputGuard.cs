@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.WebUtilities;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
@@ -5,14 +6,36 @@ using MrdSimulator.Domain.Xml;
 namespace MrdSimulator.Gateway.Http;
 
 /// <summary>
-/// The HTTP boundary's own checks, before any endpoint runs: a request whose path, query or headers hold a character
+/// The HTTP boundary's own checks. Before any endpoint runs, a request whose path, query or headers hold a character
 /// XML 1.0 cannot carry is refused with 400, since the simulator echoes such values into XML (ErrorData, error
-/// messages, Updates) and no client may receive ill-formed XML. Errors carry the body of the API called.
+/// messages, Updates) and no client may receive ill-formed XML. While endpoints run, a body Kestrel refuses (bad chunk
+/// framing, too large, arriving too slowly) is answered with its 400, 413 or 408 and one warning line, not a 500 and a
+/// stack trace. Errors carry the body of the API called.
 /// </summary>
-public sealed class HttpInputGuard(RequestDelegate next)
+public sealed class HttpInputGuard(RequestDelegate next, ILogger<HttpInputGuard> logger)
 {
-    public Task InvokeAsync(HttpContext context) =>
-        FindUnsafeText(context.Request) is { } error ? WriteErrorAsync(context, error) : next(context);
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (FindUnsafeText(context.Request) is { } error)
+        {
+            await WriteErrorAsync(context, error);
+            return;
+        }
+
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel's message only (the path could hold a line break): one line per refused request.
+            logger.LogWarning("Refused a {Method} request body: {Status} {Reason}", context.Request.Method, ex.StatusCode, ex.Message);
+            if (!context.Response.HasStarted)
+            {
+                await WriteErrorAsync(context, new ApiError(ex.StatusCode, ReasonPhrases.GetReasonPhrase(ex.StatusCode), ex.Message, "body"));
+            }
+        }
+    }
 
     /// <summary>
     /// Writes a Finesse <paramref name="error"/> about the request itself; under <c>/ccp</c> as CCP's <c>apiErrors</c>
