@@ -111,6 +111,7 @@ public sealed class WellFormedOutputTests(SharedHostFixture fixture) : IClassFix
         await sseCopy.ContinueWith(_ => { }, TaskScheduler.Default);
 
         Assert.Contains("not-well-formed", tcpTail, StringComparison.Ordinal);
+        Assert.Contains(ws.Frames, f => f.Text.Contains("not-well-formed", StringComparison.Ordinal));
         Assert.Contains("type=\"terminate\"", Encoding.UTF8.GetString(bosh.Bodies[^1]), StringComparison.Ordinal);
         await Expat.AssertWellFormedAsync(
         [

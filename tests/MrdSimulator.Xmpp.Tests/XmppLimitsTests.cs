@@ -94,6 +94,20 @@ public sealed class XmppLimitsTests
     }
 
     [Fact]
+    public async Task AWebSocketBeyondTheCapGetsResourceConstraintThenACloseFrameAndAnOrderlyClose()
+    {
+        await using var host = SimulatorHost.Start(("Simulator:Xmpp:MaxConnections", "1"));
+        await using var first = await RawXmppClient.SignInAsync(host, "1026", "a");
+        await using var refused = await RawWebSocket.ConnectAsync(host.HttpBase);
+
+        var end = await refused.ReadToEndAsync();
+
+        Assert.Equal([RawWebSocket.TextFrame, RawWebSocket.TextFrame, RawWebSocket.TextFrame, RawWebSocket.CloseFrame], refused.Frames.Select(f => f.Opcode));
+        Assert.Contains("<resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", refused.Frames[1].Text, StringComparison.Ordinal);
+        Assert.Equal("fin", end);
+    }
+
+    [Fact]
     public async Task FailedSaslAttemptsLockTheUserOutOfRestAndFailedRestAttemptsLockXmpp()
     {
         await using var host = SimulatorHost.Start();

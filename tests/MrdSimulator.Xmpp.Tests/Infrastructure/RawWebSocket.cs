@@ -8,7 +8,7 @@ namespace MrdSimulator.Xmpp.Tests.Infrastructure;
 /// <summary>
 /// A WebSocket client over a raw socket (RFC 6455), for XMPP over WebSocket (RFC 7395): it keeps every frame exactly as
 /// the server sent it — close frames, and anything after them — and tells an orderly TCP close from a reset, which client
-/// libraries hide.
+/// libraries hide. Like a compliant client it answers the server's close frame with its own.
 /// </summary>
 public sealed class RawWebSocket : IAsyncDisposable
 {
@@ -20,6 +20,7 @@ public sealed class RawWebSocket : IAsyncDisposable
     private readonly byte[] _buffer = new byte[256 * 1024];
     private int _start;
     private int _end;
+    private bool _closeSent;
 
     private RawWebSocket(TcpClient tcp)
     {
@@ -70,6 +71,7 @@ public sealed class RawWebSocket : IAsyncDisposable
     {
         var payload = new byte[2];
         BinaryPrimitives.WriteUInt16BigEndian(payload, status);
+        _closeSent = true;
         return SendFrameAsync(CloseFrame, payload);
     }
 
@@ -143,6 +145,11 @@ public sealed class RawWebSocket : IAsyncDisposable
         var frame = new WebSocketFrame(first & 0x0F, (first & 0x80) != 0, _buffer.AsSpan(_start + header, (int)length).ToArray());
         _start += header + (int)length;
         Frames.Add(frame);
+        if (frame.CloseStatus is { } status && !_closeSent)
+        {
+            await SendCloseAsync((ushort)status);
+        }
+
         return frame;
     }
 
