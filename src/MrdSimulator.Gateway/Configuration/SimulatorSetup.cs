@@ -28,6 +28,7 @@ public static class SimulatorSetup
         ["--xmpp-port"] = "Simulator:Xmpp:Port",
         ["--xmpp-max-connections"] = "Simulator:Xmpp:MaxConnections",
         ["--xmpp-queue-capacity"] = "Simulator:Xmpp:QueueCapacity",
+        ["--max-sessions-per-user"] = "Simulator:MaxSessionsPerUser",
     };
 
     public static SimulatorOptions ReadOptions(IConfiguration configuration)
@@ -47,6 +48,16 @@ public static class SimulatorSetup
         if (options.MailboxCapacity < 1)
         {
             throw new OptionsException("--mailbox-capacity", "must be at least 1");
+        }
+
+        if (options.MaxSessionsPerUser < 1)
+        {
+            throw new OptionsException("--max-sessions-per-user", "must be at least 1");
+        }
+
+        if (options.StreamWriteTimeout <= TimeSpan.Zero)
+        {
+            throw new OptionsException("Simulator:StreamWriteTimeout", "must be positive");
         }
 
         return options;
@@ -74,6 +85,7 @@ public static class SimulatorSetup
         services.AddSingleton<FinesseAuthenticator>();
         services.AddHostedService<SiloLifetime>();
         services.AddObservability(options);
+        services.AddSingleton<Notifications.UserSessionLimit>();
         services.AddXmpp();
         return services;
     }

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections.Features;
+using MrdSimulator.Domain.Errors;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
@@ -14,12 +16,18 @@ namespace MrdSimulator.Gateway.Notifications;
 /// (<c>id</c> = per-stream sequence, <c>event: update</c>, one <c>data</c> line per line of the Update XML, which
 /// a client joins with LF to get the XML back).
 /// A reader that falls <see cref="SimulatorOptions.StreamQueueCapacity"/> Updates behind is disconnected
-/// with an <c>event: overflow</c>, so it can never slow the grains or other readers. A stream a fault cuts
-/// (docs/chaos.md) reports what the cut cost it: Updates still queued, and those written just before the reset.
+/// with an <c>event: overflow</c>, so it can never slow the grains or other readers; one that takes nothing at all for
+/// <see cref="SimulatorOptions.StreamWriteTimeout"/> while a write waits is cut, so what it leaves unread stays within a
+/// small send buffer. A user holds at most <see cref="SimulatorOptions.MaxSessionsPerUser"/> streams and XMPP sessions;
+/// more get 429. A stream a fault cuts (docs/chaos.md) reports what the cut cost it: Updates still queued, and those
+/// written just before the reset.
 /// </summary>
 public static class NotificationStreamApi
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    /// <summary>The kernel's send buffer for a stream (Linux doubles it): autotuning would let megabytes queue for a stalled reader.</summary>
+    private const int SendBufferBytes = 64 * 1024;
 
     public static IEndpointRouteBuilder MapNotificationStreamApi(this IEndpointRouteBuilder app)
     {
@@ -27,10 +35,22 @@ public static class NotificationStreamApi
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, SimulatorOptions options)
+    private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, SimulatorOptions options, UserSessionLimit sessions, ILoggerFactory loggers)
     {
-        var inbox = new StreamInbox(options.StreamQueueCapacity);
         var userId = caller.User.Id;
+        using var lease = sessions.TryAcquire(userId);
+        if (lease is null)
+        {
+            await FinesseResults.WriteErrorAsync(context, new ApiError(StatusCodes.Status429TooManyRequests, "Too Many Requests", sessions.Refusal(userId), userId));
+            return;
+        }
+
+        if (context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.SendBufferSize = SendBufferBytes;
+        }
+
+        var inbox = new StreamInbox(options.StreamQueueCapacity);
         var trail = new DeliveryTrail();
         var cut = new StrongBox<SessionCut?>();
 
@@ -41,14 +61,31 @@ public static class NotificationStreamApi
             context.Abort();
         });
         var subscriptions = NodeKey.AllFor(userId).Select(node => hub.Subscribe(node, inbox)).ToList();
+        // Every write must be taken within StreamWriteTimeout; one that is not means the reader's buffers are full.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var response = context.Response;
+        async Task WriteAsync(string? text, bool flush = false)
+        {
+            deadline.CancelAfter(options.StreamWriteTimeout);
+            if (text is not null)
+            {
+                await response.WriteAsync(text, deadline.Token);
+            }
+
+            if (flush)
+            {
+                await response.Body.FlushAsync(deadline.Token);
+            }
+
+            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
         try
         {
-            var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-            await response.WriteAsync(": connected\n\n", context.RequestAborted);
-            await response.Body.FlushAsync(context.RequestAborted);
+            await WriteAsync(": connected\n\n", flush: true);
 
             var sequence = 0L;
             var text = new StringBuilder(1024);
@@ -63,14 +100,13 @@ public static class NotificationStreamApi
                 if (await Task.WhenAny(waitForData, waitForBeat) == waitForBeat)
                 {
                     waitForBeat = null;
-                    await response.WriteAsync(": ping\n\n", context.RequestAborted);
-                    await response.Body.FlushAsync(context.RequestAborted);
+                    await WriteAsync(": ping\n\n", flush: true);
                     continue;
                 }
 
                 if (!await waitForData)
                 {
-                    await response.WriteAsync("event: overflow\ndata: the reader fell too far behind and was disconnected\n\n", context.RequestAborted);
+                    await WriteAsync("event: overflow\ndata: the reader fell too far behind and was disconnected\n\n");
                     return;
                 }
 
@@ -80,15 +116,22 @@ public static class NotificationStreamApi
                     text.Clear().Append("id: ").Append(++sequence).Append("\nevent: update\n");
                     AppendData(text, notification.UpdateXml);
                     text.Append('\n');
-                    await response.WriteAsync(text.ToString(), context.RequestAborted);
+                    await WriteAsync(text.ToString());
                 }
 
-                await response.Body.FlushAsync(context.RequestAborted);
+                await WriteAsync(null, flush: true);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The reader went away.
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing more can be written to a reader that takes nothing: cut the connection.
+            loggers.CreateLogger(typeof(NotificationStreamApi)).LogWarning(
+                "Notification stream of user {User} cut: the reader took nothing for {Timeout}", userId, options.StreamWriteTimeout);
+            context.Abort();
         }
         finally
         {

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Configuration;
+using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.Grains.Notifications;
 
@@ -34,9 +35,10 @@ public sealed class XmppServer : IHostedService, IDisposable
     private long _slowConsumers;
     private long _rejected;
 
-    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, ILogger<XmppServer> logger)
+    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, ILogger<XmppServer> logger, UserSessionLimit sessionLimit)
     {
         Options = options.Xmpp;
+        SessionLimit = sessionLimit;
         Domain = options.XmppDomain;
         PubSubDomain = options.XmppPubSubDomain;
         Hub = hub;
@@ -59,6 +61,9 @@ public sealed class XmppServer : IHostedService, IDisposable
     public string PubSubDomain { get; }
 
     internal NotificationHub Hub { get; }
+
+    /// <summary>Bound sessions count toward the user's notification sessions, with the SSE streams.</summary>
+    internal UserSessionLimit SessionLimit { get; }
 
     internal SaslAuthenticator Sasl { get; }
 

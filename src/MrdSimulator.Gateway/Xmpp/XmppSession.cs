@@ -49,6 +49,7 @@ internal sealed partial class XmppSession : INotificationSink
     private string[]? _abortItems;
     private Action<Notification, long?>? _lost;
     private Notifications.DeliveryTrail? _trail;
+    private IDisposable? _sessionLease;
     private IReadOnlyList<(Notification Notification, long WrittenTicks)> _inFlightAtCut = [];
     private int _closing;
     private int _detached;
@@ -350,6 +351,7 @@ internal sealed partial class XmppSession : INotificationSink
 
         subscriptions.ForEach(s => s.Dispose());
         _server.Remove(this);
+        _sessionLease?.Dispose();
         _abort.Dispose();
     }
 
@@ -847,6 +849,15 @@ internal sealed partial class XmppSession : INotificationSink
             resource = requested;
         }
 
+        if (_server.SessionLimit.TryAcquire(User!.Id) is not { } lease)
+        {
+            // RFC 6120 §7.6.2.1: a resource limit is a bind error; the stream then ends, as it can do nothing more.
+            Send(IqError(iq, "wait", "resource-constraint"));
+            Close("policy-violation", _server.SessionLimit.Refusal(User.Id));
+            return;
+        }
+
+        _sessionLease = lease;
         Resource = resource;
         FullJid = BareJid + "/" + resource;
         State = SessionState.Bound;

@@ -29,6 +29,9 @@ public sealed partial class RawXmppClient : IAsyncDisposable
 
     public string? FullJid { get; private set; }
 
+    /// <summary>The server's answer to the bind request of <see cref="SignInAsync"/> (a result, or an error).</summary>
+    public string? BindAnswer { get; private set; }
+
     /// <summary>Everything received and not yet consumed by a read.</summary>
     public string Pending => _received.ToString(_consumed, _received.Length - _consumed);
 
@@ -73,6 +76,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
         await client.ReadUntilAsync("</stream:features>");
         await client.SendAsync($"<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>{resource}</resource></bind></iq>");
         var bound = await client.ReadUntilAsync("</iq>");
+        client.BindAnswer = bound;
         client.FullJid = JidPattern().Match(bound).Groups[1].Value;
         return client;
     }
