@@ -1,5 +1,7 @@
+using MrdSimulator.Domain.Chaos;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Errors;
+using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Gateway;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
@@ -41,7 +43,9 @@ catch (Exception ex) when (ex is DirectoryException or OptionsException or Inval
 builder.WebHost.ConfigureKestrel(k =>
 {
     k.AddServerHeader = false;
-    k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes * 4L;
+    // Above every endpoint's own limit (Finesse 16 KiB, CCP tasks and chaos plans 256 KiB, BOSH bodies), so that
+    // each refuses a large body in its API's terms; this one only bounds what an endpoint reads without a limit.
+    k.Limits.MaxRequestBodySize = new[] { options.MaxRequestBodyBytes, TaskSubmissionParser.MaxBodyBytes, ChaosPlanParser.MaxPlanBytes, options.Xmpp.MaxStanzaBytes }.Max() * 4L;
 });
 if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]))
 {

@@ -23,6 +23,7 @@ public static class SimulatorEndpoints
         app.UseMiddleware<GrainFailureMiddleware>();
 
         app.MapObservability();
+        app.UseMiddleware<HttpInputGuard>();
         app.UseChaos();
         app.UseMiddleware<FinesseAuthMiddleware>();
 

@@ -159,6 +159,29 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
     }
 
     [Fact]
+    public async Task SseSourceReadsAnOfferWhoseTrackingVariableHoldsLineBreaksSseFieldsAndLeadingSpacesExactly()
+    {
+        // Its own simulator: the task goes to whichever agent is READY.
+        await using var sim = RealSimulator.Start();
+        const string key = "k\n\nevent: overflow\nid: 42\ndata: forged\n\n  indented\r\n";
+        var sink = new RecordingSink();
+        await using var sse = new SseNotificationSource(sim.HttpBase, sink);
+        await sse.SubscribeAsync("1070", "password", CancellationToken.None);
+        await sim.AcceptAsync("1070", 5000, "<Media><maxDialogLimit>1</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>", "sse-1");
+        await sim.AcceptAsync("1070", 5000, "<Media><state>READY</state></Media>", "sse-2");
+
+        var escaped = System.Security.SecurityElement.Escape(key).Replace("\r", "&#13;", StringComparison.Ordinal);
+        using var task = await sim.Http.PostAsync("/ccp/task/feed/100", new StringContent(
+            $"<Task><name>Jane</name><title>t</title><scriptSelector>Chat_SS</scriptSelector><variables><variable><name>user_{DialogInfo.TrackingVariable}</name><value>{escaped}</value></variable></variables></Task>",
+            Encoding.UTF8, "application/xml"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, task.StatusCode);
+
+        await WaitUntilAsync(() => sink.Updates.Any(u => u.Dialog is not null) || !sink.TransportEvents.IsEmpty, "the offer");
+        Assert.Empty(sink.TransportEvents);
+        Assert.Equal(key, Assert.Single(sink.Updates, u => u.Dialog is not null).Dialog!.TaskKey);
+    }
+
+    [Fact]
     public async Task ServerClosingEveryXmppSessionMidRunMakesTheSourceReconnectAndTheRunFinish()
     {
         // Its own simulator: the faults reach every session of the server.

@@ -46,6 +46,32 @@ public sealed class RealClientTests(SharedHostFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task XmppJsStopClosesTheWebSocketStreamWithoutAnError()
+    {
+        await using var client = ExternalClient.StartNode("xmpp_client_ws.mjs", XmppJs("/ws/", "1112", "password",
+            "--subscribe", "/finesse/api/User/1112/Media", "--timeout", "200"));
+        await client.WaitForAsync("READY");
+
+        var stopped = JsonDocument.Parse(await client.WaitForAsync("STOPPED")).RootElement;
+        Assert.True(stopped.GetProperty("clean").GetBoolean());
+        Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.DoesNotContain(client.Lines, l => l.StartsWith("ERROR", StringComparison.Ordinal) || l.StartsWith("STOP_FAILED", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task StanzaJsDisconnectClosesTheWebSocketStreamWithoutAnError()
+    {
+        var service = new Uri(new Uri(Host.HttpBase.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), "/ws/").ToString();
+        await using var client = ExternalClient.StartNode("stanza_client_ws.mjs", "--service", service, "--jid", $"1113@{Host.Domain}", "--password", "password");
+        await client.WaitForAsync("READY");
+
+        await client.WaitForAsync("DISCONNECTED");
+        Assert.Equal(0, await client.WaitForExitAsync());
+        Assert.DoesNotContain(client.Lines, l => l.StartsWith("ERROR", StringComparison.Ordinal));
+        Assert.Equal(string.Empty, client.Stderr.Trim());
+    }
+
+    [Fact]
     public async Task StropheOverBoshReceivesExactlyOneMediaEventCarryingTheRequestId()
     {
         await using var client = ExternalClient.StartNode("strophe_client_bosh.cjs", Strophe("1107", "password",

@@ -94,6 +94,47 @@ public sealed class XmppLimitsTests
     }
 
     [Fact]
+    public async Task AWebSocketBeyondTheCapGetsResourceConstraintThenACloseFrameAndAnOrderlyClose()
+    {
+        await using var host = SimulatorHost.Start(("Simulator:Xmpp:MaxConnections", "1"));
+        await using var first = await RawXmppClient.SignInAsync(host, "1026", "a");
+        await using var refused = await RawWebSocket.ConnectAsync(host.HttpBase);
+
+        var end = await refused.ReadToEndAsync();
+
+        Assert.Equal([RawWebSocket.TextFrame, RawWebSocket.TextFrame, RawWebSocket.TextFrame, RawWebSocket.CloseFrame], refused.Frames.Select(f => f.Opcode));
+        Assert.Contains("<resource-constraint xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", refused.Frames[1].Text, StringComparison.Ordinal);
+        Assert.Equal("fin", end);
+    }
+
+    [Fact]
+    public async Task AUsersSessionsBeyondTheCapCountingSseStreamsAreRefusedWithResourceConstraintAndPolicyViolation()
+    {
+        await using var host = SimulatorHost.Start(("Simulator:MaxSessionsPerUser", "2"));
+        var first = await RawXmppClient.SignInAsync(host, "1027", "a");
+        using var sse = new HttpRequestMessage(HttpMethod.Get, "/notifications");
+        sse.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("1027:password"u8.ToArray()));
+        using var stream = await host.Http.SendAsync(sse, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+
+        await using var refused = await RawXmppClient.SignInAsync(host, "1027", "b");
+        var rest = await refused.ReadToEndAsync();
+
+        Assert.Contains("<error type=\"wait\"><resource-constraint xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\" /></error>", refused.BindAnswer, StringComparison.Ordinal);
+        Assert.Contains("<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", rest, StringComparison.Ordinal);
+        Assert.Contains("user 1027 holds 2 notification sessions", rest, StringComparison.Ordinal);
+        Assert.Equal([$"1027@{host.Domain}/a"], host.Xmpp.BoundJids("1027"));
+
+        // A place frees when a session leaves.
+        await first.SendAsync("</stream:stream>");
+        await first.ReadToEndAsync();
+        await first.DisposeAsync();
+        await WaitUntilAsync(() => host.Xmpp.BoundJids("1027").Count == 0);
+        await using var again = await RawXmppClient.SignInAsync(host, "1027", "c");
+        Assert.Equal([$"1027@{host.Domain}/c"], host.Xmpp.BoundJids("1027"));
+    }
+
+    [Fact]
     public async Task FailedSaslAttemptsLockTheUserOutOfRestAndFailedRestAttemptsLockXmpp()
     {
         await using var host = SimulatorHost.Start();

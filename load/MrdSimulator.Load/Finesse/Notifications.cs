@@ -20,7 +20,8 @@ public interface INotificationSource : IAsyncDisposable
 
 /// <summary>
 /// Server-sent events: <c>GET /notifications</c> with Basic auth; events are
-/// <c>id: n / event: update / data: &lt;Update&gt;…&lt;/Update&gt;</c>, comment lines are heartbeats.
+/// <c>id: n / event: update / data: &lt;Update&gt;…&lt;/Update&gt;</c> (one data line per line of the XML, joined
+/// with LF), comment lines are heartbeats.
 /// Reconnects with <c>Last-Event-ID</c> when a stream drops.
 /// </summary>
 public sealed class SseNotificationSource : INotificationSource
@@ -126,7 +127,8 @@ public sealed class SseNotificationSource : INotificationSource
 
                         var colon = line.IndexOf(':', StringComparison.Ordinal);
                         var field = colon < 0 ? line : line[..colon];
-                        var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+                        // One space after the colon is dropped, no more (SSE): a data line of an Update may start with spaces.
+                        var value = colon < 0 ? "" : line.AsSpan(colon + 1) is [' ', .. var rest] ? rest.ToString() : line[(colon + 1)..];
                         switch (field)
                         {
                             case "data":

@@ -8,7 +8,8 @@ namespace MrdSimulator.Domain.Tasks;
 /// <summary>
 /// CCP's checks on a task request (reference ccp §2, §3, §11): name (required, ≤ 100 characters, no
 /// newline), title (required), scriptSelector (required, ≤ 32), at most 20 tags, at most 100 variables
-/// and 1 MB of them. Errors are CCP's lower-camel <c>apiErrors</c> with <c>errorData</c> naming the field.
+/// and 1 MB of them; and no text XML 1.0 cannot carry (the values travel in Dialog XML to agents).
+/// Errors are CCP's lower-camel <c>apiErrors</c> with <c>errorData</c> naming the field.
 /// </summary>
 public static class TaskSubmissionParser
 {
@@ -158,6 +159,15 @@ public static class TaskSubmissionParser
         string? name, string? title, string? description, string? scriptSelector, string? requeue,
         ImmutableArray<string> tags, ImmutableArray<TaskVariable> variables)
     {
+        // The query form can carry any character; the XML form reaches here only with what XML 1.0 allows.
+        var unsafeText = Unsafe("name", name) ?? Unsafe("title", title) ?? Unsafe("description", description) ?? Unsafe("scriptSelector", scriptSelector)
+            ?? tags.Select(t => Unsafe("tags", t)).FirstOrDefault(e => e is not null)
+            ?? variables.Select(v => Unsafe("variables", v.Name) ?? Unsafe("variables", v.Value)).FirstOrDefault(e => e is not null);
+        if (unsafeText is not null)
+        {
+            return (null, unsafeText);
+        }
+
         if (string.IsNullOrWhiteSpace(name))
         {
             return (null, Missing("name"));
@@ -236,6 +246,11 @@ public static class TaskSubmissionParser
 
         return (new TaskSubmission(name, title, string.IsNullOrEmpty(description) ? null : description, scriptSelector, requeueOnRecovery, tags, variables), null);
     }
+
+    private static ApiError? Unsafe(string field, string? text) =>
+        text is not null && Xml.XmlChars.IndexOfInvalid(text) is var at and >= 0
+            ? Invalid(field, $"{field} holds {Xml.XmlChars.Describe(text, at)}, a character XML 1.0 cannot carry")
+            : null;
 
     private static ApiError? ReadList(XmlReader reader, string item, Action<XmlReader> readItem)
     {

@@ -55,9 +55,14 @@ public readonly struct XmlOut(StringBuilder sb)
         return this;
     }
 
-    /// <summary>Escapes element text (quotes need no escaping outside attributes).</summary>
+    /// <summary>
+    /// Escapes element text (quotes need no escaping outside attributes). CR is written as a character reference: a
+    /// parser turns a raw CR into LF, and with none in the text a line-based transport (SSE) splits only at LF.
+    /// Characters XML 1.0 cannot carry become U+FFFD: the output stays well-formed whatever reached it.
+    /// </summary>
     public static void Escape(StringBuilder sb, string text)
     {
+        text = XmlChars.Sanitize(text);
         var start = 0;
         for (var i = 0; i < text.Length; i++)
         {
@@ -66,6 +71,7 @@ public readonly struct XmlOut(StringBuilder sb)
                 '<' => "&lt;",
                 '>' => "&gt;",
                 '&' => "&amp;",
+                '\r' => "&#13;",
                 _ => null,
             };
             if (replacement is null)

@@ -29,9 +29,10 @@ public static class ChaosSetup
                 XmppChaos.Attach(engine, xmpp);
             }
 
+            // Printed only when generated: a token the user supplied stays out of logs and terminals.
             if (options.TokenGenerated)
             {
-                Console.WriteLine($"Admin token for /admin/faults and /admin/chaos (Authorization: Bearer …): {options.AdminToken}");
+                Console.WriteLine($"Admin token for /admin/capacity, /admin/faults and /admin/chaos (Authorization: Bearer …): {options.AdminToken}");
             }
 
             if (options.Plan is { } plan)

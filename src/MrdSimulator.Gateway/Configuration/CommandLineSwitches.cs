@@ -20,6 +20,7 @@ public static class CommandLineSwitches
         ("--xmpp-port N", "XMPP over TCP (default 5222; 0 = any free port, -1 = off)"),
         ("--xmpp-max-connections N", "XMPP connection cap (default 50000)"),
         ("--xmpp-queue-capacity N", "outbound stanzas queued per XMPP session before it is closed as too slow (default 1024)"),
+        ("--max-sessions-per-user N", "notification sessions one user may hold, SSE streams and XMPP sessions together (default 16)"),
         ("--lockout-threshold N", "consecutive bad passwords that lock a user (default 5)"),
         ("--lockout-duration HH:MM:SS", "how long a lockout lasts (default 00:05:00)"),
         ("--mailbox-capacity N", "calls that may wait for one agent×MRD grain before new ones get 503 (default 1024)"),

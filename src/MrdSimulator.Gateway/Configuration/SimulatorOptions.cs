@@ -24,6 +24,12 @@ public sealed record SimulatorOptions
     /// <summary>Updates a notification stream may hold for a slow reader before it is closed.</summary>
     public int StreamQueueCapacity { get; init; } = 1024;
 
+    /// <summary>Longest a notification stream's write may wait for a reader that takes nothing before the stream is cut.</summary>
+    public TimeSpan StreamWriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Notification sessions one user may hold at once, SSE streams and XMPP sessions together.</summary>
+    public int MaxSessionsPerUser { get; init; } = 16;
+
     public int MailboxCapacity { get; init; } = 1024;
 
     public TimeSpan CollectionAge { get; init; } = TimeSpan.FromMinutes(15);

@@ -31,6 +31,7 @@ public static class SimulatorSetup
         ["--xmpp-port"] = "Simulator:Xmpp:Port",
         ["--xmpp-max-connections"] = "Simulator:Xmpp:MaxConnections",
         ["--xmpp-queue-capacity"] = "Simulator:Xmpp:QueueCapacity",
+        ["--max-sessions-per-user"] = "Simulator:MaxSessionsPerUser",
     };
 
     public static SimulatorOptions ReadOptions(IConfiguration configuration)
@@ -55,6 +56,16 @@ public static class SimulatorSetup
         if (options.SiloPort is < 0 or > 65535)
         {
             throw new OptionsException("--silo-port", $"{options.SiloPort} is outside 0..65535");
+        }
+
+        if (options.MaxSessionsPerUser < 1)
+        {
+            throw new OptionsException("--max-sessions-per-user", "must be at least 1");
+        }
+
+        if (options.StreamWriteTimeout <= TimeSpan.Zero)
+        {
+            throw new OptionsException("Simulator:StreamWriteTimeout", "must be positive");
         }
 
         return options;
@@ -97,6 +108,7 @@ public static class SimulatorSetup
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
         services.AddObservability(options);
+        services.AddSingleton<Notifications.UserSessionLimit>();
         services.AddXmpp();
         return builder;
     }

@@ -8,7 +8,10 @@ public static class RequestId
     public const string Header = "requestId";
     public const int MaxLength = 256;
 
-    /// <summary>Reads and echoes the header; returns an error when it is too long to carry.</summary>
+    /// <summary>
+    /// Reads and echoes the header; returns an error when it is too long to carry, or holds anything but printable
+    /// ASCII (it goes back as a response header, which cannot carry the rest, and into Update XML).
+    /// </summary>
     public static ApiError? Read(HttpContext context, out string? requestId)
     {
         requestId = null;
@@ -18,9 +21,9 @@ public static class RequestId
         }
 
         var value = values[0];
-        if (values.Count > 1 || value is null || value.Length > MaxLength)
+        if (values.Count > 1 || value is null || value.Length > MaxLength || value.AsSpan().IndexOfAnyExceptInRange(' ', '~') >= 0)
         {
-            return ApiError.InvalidInput(Header, $"The requestId header must be one value of at most {MaxLength} characters");
+            return ApiError.InvalidInput(Header, $"The requestId header must be one value of at most {MaxLength} printable ASCII characters");
         }
 
         requestId = value;

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Connections.Features;
+using MrdSimulator.Domain.Errors;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
@@ -11,14 +13,21 @@ namespace MrdSimulator.Gateway.Notifications;
 
 /// <summary>
 /// <c>GET /notifications</c>: the authenticated user's Updates as server-sent events, one event per Update
-/// (<c>id</c> = per-stream sequence, <c>event: update</c>, <c>data</c> = the Update XML on one line).
+/// (<c>id</c> = per-stream sequence, <c>event: update</c>, one <c>data</c> line per line of the Update XML, which
+/// a client joins with LF to get the XML back).
 /// A reader that falls <see cref="SimulatorOptions.StreamQueueCapacity"/> Updates behind is disconnected
-/// with an <c>event: overflow</c>, so it can never slow the grains or other readers. A stream a fault cuts
-/// (docs/chaos.md) reports what the cut cost it: Updates still queued, and those written just before the reset.
+/// with an <c>event: overflow</c>, so it can never slow the grains or other readers; one that takes nothing at all for
+/// <see cref="SimulatorOptions.StreamWriteTimeout"/> while a write waits is cut, so what it leaves unread stays within a
+/// small send buffer. A user holds at most <see cref="SimulatorOptions.MaxSessionsPerUser"/> streams and XMPP sessions;
+/// more get 429. A stream a fault cuts (docs/chaos.md) reports what the cut cost it: Updates still queued, and those
+/// written just before the reset.
 /// </summary>
 public static class NotificationStreamApi
 {
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
+
+    /// <summary>The kernel's send buffer for a stream (Linux doubles it): autotuning would let megabytes queue for a stalled reader.</summary>
+    private const int SendBufferBytes = 64 * 1024;
 
     public static IEndpointRouteBuilder MapNotificationStreamApi(this IEndpointRouteBuilder app)
     {
@@ -26,10 +35,22 @@ public static class NotificationStreamApi
         return app;
     }
 
-    private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, NotificationRelay relay, SimulatorOptions options)
+    private static async Task StreamAsync(HttpContext context, FinesseCaller caller, NotificationHub hub, NotificationRelay relay, SimulatorOptions options, UserSessionLimit sessions, ILoggerFactory loggers)
     {
-        var inbox = new StreamInbox(options.StreamQueueCapacity);
         var userId = caller.User.Id;
+        using var lease = sessions.TryAcquire(userId);
+        if (lease is null)
+        {
+            await FinesseResults.WriteErrorAsync(context, new ApiError(StatusCodes.Status429TooManyRequests, "Too Many Requests", sessions.Refusal(userId), userId));
+            return;
+        }
+
+        if (context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.SendBufferSize = SendBufferBytes;
+        }
+
+        var inbox = new StreamInbox(options.StreamQueueCapacity);
         var trail = new DeliveryTrail();
         var cut = new StrongBox<SessionCut?>();
 
@@ -40,17 +61,34 @@ public static class NotificationStreamApi
             context.Abort();
         });
         var subscriptions = NodeKey.AllFor(userId).Select(node => hub.Subscribe(node, inbox)).ToList();
+        // Every write must be taken within StreamWriteTimeout; one that is not means the reader's buffers are full.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var response = context.Response;
+        async Task WriteAsync(string? text, bool flush = false)
+        {
+            deadline.CancelAfter(options.StreamWriteTimeout);
+            if (text is not null)
+            {
+                await response.WriteAsync(text, deadline.Token);
+            }
+
+            if (flush)
+            {
+                await response.Body.FlushAsync(deadline.Token);
+            }
+
+            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+        }
+
         IDisposable? watch = null;
         try
         {
             // ": connected" is written once this process receives the user's Updates: nothing published after it is missed.
             watch = await relay.WatchAsync(userId, context.RequestAborted);
-            var response = context.Response;
             response.ContentType = "text/event-stream";
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
-            await response.WriteAsync(": connected\n\n", context.RequestAborted);
-            await response.Body.FlushAsync(context.RequestAborted);
+            await WriteAsync(": connected\n\n", flush: true);
 
             var sequence = 0L;
             var text = new StringBuilder(1024);
@@ -65,30 +103,38 @@ public static class NotificationStreamApi
                 if (await Task.WhenAny(waitForData, waitForBeat) == waitForBeat)
                 {
                     waitForBeat = null;
-                    await response.WriteAsync(": ping\n\n", context.RequestAborted);
-                    await response.Body.FlushAsync(context.RequestAborted);
+                    await WriteAsync(": ping\n\n", flush: true);
                     continue;
                 }
 
                 if (!await waitForData)
                 {
-                    await response.WriteAsync("event: overflow\ndata: the reader fell too far behind and was disconnected\n\n", context.RequestAborted);
+                    await WriteAsync("event: overflow\ndata: the reader fell too far behind and was disconnected\n\n");
                     return;
                 }
 
                 while (reader.TryRead(out var notification))
                 {
                     trail.Written(notification);
-                    text.Clear().Append("id: ").Append(++sequence).Append("\nevent: update\ndata: ").Append(notification.UpdateXml).Append("\n\n");
-                    await response.WriteAsync(text.ToString(), context.RequestAborted);
+                    text.Clear().Append("id: ").Append(++sequence).Append("\nevent: update\n");
+                    AppendData(text, notification.UpdateXml);
+                    text.Append('\n');
+                    await WriteAsync(text.ToString());
                 }
 
-                await response.Body.FlushAsync(context.RequestAborted);
+                await WriteAsync(null, flush: true);
             }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The reader went away.
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing more can be written to a reader that takes nothing: cut the connection.
+            loggers.CreateLogger(typeof(NotificationStreamApi)).LogWarning(
+                "Notification stream of user {User} cut: the reader took nothing for {Timeout}", userId, options.StreamWriteTimeout);
+            context.Abort();
         }
         finally
         {
@@ -108,6 +154,26 @@ public static class NotificationStreamApi
                     lost("sse", userId, written, at);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One <c>data:</c> line per line of <paramref name="xml"/> (split at CRLF, CR or LF, as SSE ends lines), so a line
+    /// break in a value a client chose (a call variable) can neither end the event nor start a field of its own.
+    /// </summary>
+    private static void AppendData(StringBuilder sb, string xml)
+    {
+        var rest = xml.AsSpan();
+        while (true)
+        {
+            var end = rest.IndexOfAny('\r', '\n');
+            sb.Append("data: ").Append(end < 0 ? rest : rest[..end]).Append('\n');
+            if (end < 0)
+            {
+                return;
+            }
+
+            rest = rest[(rest[end] == '\r' && end + 1 < rest.Length && rest[end + 1] == '\n' ? end + 2 : end + 1)..];
         }
     }
 

@@ -77,7 +77,6 @@ public static class TaskSetup
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            Console.WriteLine($"Admin token for /admin/capacity: {options.AdminToken}");
             var used = new HashSet<string>(StringComparer.Ordinal);
             var seed = 1;
             foreach (var mrd in directory.NonVoiceMrds)

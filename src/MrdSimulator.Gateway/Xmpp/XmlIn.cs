@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using MrdSimulator.Domain.Xml;
 
 namespace MrdSimulator.Gateway.Xmpp;
 
@@ -95,7 +96,10 @@ internal static class XmlIn
         }
     }
 
-    /// <summary>Escapes text for element content or a single- or double-quoted attribute.</summary>
+    /// <summary>
+    /// Escapes text for element content or a single- or double-quoted attribute: tab, LF and CR as character references
+    /// (an attribute's parser would turn them into spaces), characters XML 1.0 cannot carry as U+FFFD.
+    /// </summary>
     public static StringBuilder AppendEscaped(this StringBuilder sb, string? text)
     {
         if (text is null)
@@ -103,6 +107,7 @@ internal static class XmlIn
             return sb;
         }
 
+        text = XmlChars.Sanitize(text);
         var from = 0;
         for (var i = 0; i < text.Length; i++)
         {
@@ -113,6 +118,9 @@ internal static class XmlIn
                 '>' => "&gt;",
                 '\'' => "&apos;",
                 '"' => "&quot;",
+                '\t' => "&#9;",
+                '\n' => "&#10;",
+                '\r' => "&#13;",
                 _ => null,
             };
             if (replacement is not null)

@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Configuration;
-using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.Notifications;
+using MrdSimulator.Gateway.Security;
 
 namespace MrdSimulator.Gateway.Xmpp;
 
@@ -34,9 +34,10 @@ public sealed class XmppServer : IHostedService, IDisposable
     private long _slowConsumers;
     private long _rejected;
 
-    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, NotificationRelay relay, ILogger<XmppServer> logger)
+    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, NotificationRelay relay, ILogger<XmppServer> logger, UserSessionLimit sessionLimit)
     {
         Options = options.Xmpp;
+        SessionLimit = sessionLimit;
         Domain = options.XmppDomain;
         PubSubDomain = options.XmppPubSubDomain;
         Hub = hub;
@@ -62,6 +63,9 @@ public sealed class XmppServer : IHostedService, IDisposable
     internal NotificationHub Hub { get; }
 
     internal NotificationRelay Relay { get; }
+
+    /// <summary>Bound sessions count toward the user's notification sessions, with the SSE streams.</summary>
+    internal UserSessionLimit SessionLimit { get; }
 
     internal SaslAuthenticator Sasl { get; }
 

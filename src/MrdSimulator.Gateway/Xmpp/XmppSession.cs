@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using System.Xml;
 using System.Xml.Linq;
 using MrdSimulator.Domain.Directory;
+using MrdSimulator.Domain.Xml;
 using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.GrainInterfaces.Notifications;
 
@@ -50,6 +51,7 @@ internal sealed partial class XmppSession : INotificationSink
     private string[]? _abortItems;
     private Action<Notification, long?>? _lost;
     private Notifications.DeliveryTrail? _trail;
+    private IDisposable? _sessionLease;
     private IReadOnlyList<(Notification Notification, long WrittenTicks)> _inFlightAtCut = [];
     private int _closing;
     private int _detached;
@@ -188,20 +190,23 @@ internal sealed partial class XmppSession : INotificationSink
         return sb.Append("</notification></item></items></event></message>").ToString();
     }
 
-    /// <summary>Escapes the Update as element text (&amp;, &lt;, &gt;), as Finesse sends it.</summary>
+    /// <summary>
+    /// Escapes the Update as element text (&amp;, &lt;, &gt;), as Finesse sends it; a CR as a reference (a parser would
+    /// read it as LF), and characters XML 1.0 cannot carry as U+FFFD, should any reach here.
+    /// </summary>
     private static void AppendText(StringBuilder sb, string text)
     {
-        var span = text.AsSpan();
+        var span = XmlChars.Sanitize(text).AsSpan();
         while (true)
         {
-            var i = span.IndexOfAny('&', '<', '>');
+            var i = span.IndexOfAny("&<>\r");
             if (i < 0)
             {
                 sb.Append(span);
                 return;
             }
 
-            sb.Append(span[..i]).Append(span[i] switch { '&' => "&amp;", '<' => "&lt;", _ => "&gt;" });
+            sb.Append(span[..i]).Append(span[i] switch { '&' => "&amp;", '<' => "&lt;", '>' => "&gt;", _ => "&#13;" });
             span = span[(i + 1)..];
         }
     }
@@ -353,6 +358,7 @@ internal sealed partial class XmppSession : INotificationSink
 
         subscriptions.ForEach(s => s.Dispose());
         _server.Remove(this);
+        _sessionLease?.Dispose();
         _abort.Dispose();
     }
 
@@ -850,6 +856,15 @@ internal sealed partial class XmppSession : INotificationSink
             resource = requested;
         }
 
+        if (_server.SessionLimit.TryAcquire(User!.Id) is not { } lease)
+        {
+            // RFC 6120 §7.6.2.1: a resource limit is a bind error; the stream then ends, as it can do nothing more.
+            Send(IqError(iq, "wait", "resource-constraint"));
+            Close("policy-violation", _server.SessionLimit.Refusal(User.Id));
+            return;
+        }
+
+        _sessionLease = lease;
         Resource = resource;
         FullJid = BareJid + "/" + resource;
         State = SessionState.Bound;

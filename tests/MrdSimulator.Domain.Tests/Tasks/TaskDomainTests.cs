@@ -46,6 +46,40 @@ public sealed class TaskDomainTests
         Assert.Equal("tags", tooMany.Error!.ErrorData);
     }
 
+    // Code points, not strings: a test framework passes a lone surrogate in a string on as U+FFFD.
+    [Theory]
+    [InlineData("name", 0x01)]
+    [InlineData("title", 0xFFFE)]
+    [InlineData("description", 0xD800)]
+    [InlineData("scriptSelector", 0x1F)]
+    [InlineData("tags", 0x00)]
+    [InlineData("variable_cv_1", 0xDC00)]
+    [InlineData("variable_x", 0x02)]
+    public void QueryValuesXmlCannotCarryAreRefusedNamingTheFieldAndTheCharacter(string key, int bad)
+    {
+        var value = $"v{(char)bad}v";
+        var fields = new Dictionary<string, string?> { ["name"] = "N", ["title"] = "T", ["scriptSelector"] = "S", [key] = value };
+
+        var (task, error) = TaskSubmissionParser.ParseQuery(fields);
+
+        Assert.Null(task);
+        Assert.Equal((400, "invalidInput"), (error!.Status, error.ErrorType));
+        Assert.Equal(key.StartsWith("variable_", StringComparison.Ordinal) ? "variables" : key, error.ErrorData);
+        Assert.Matches("holds U\\+[0-9A-F]{4}, a character XML 1.0 cannot carry", error.ErrorMessage);
+        Assert.Equal(-1, MrdSimulator.Domain.Xml.XmlChars.IndexOfInvalid(error.ErrorMessage));
+    }
+
+    [Fact]
+    public void ATaskBodyXmlCannotCarryIsRefusedByTheParserWithAMessageThatDoesNotQuoteTheCharacterRaw()
+    {
+        var (task, error) = TaskSubmissionParser.ParseXml(Encoding.UTF8.GetBytes("<Task><name>N&#1;</name><title>T</title><scriptSelector>S</scriptSelector></Task>"));
+
+        Assert.Null(task);
+        Assert.Equal("Task", error!.ErrorData);
+        Assert.Contains("not well-formed", MrdSimulator.Domain.Xml.TaskXml.Errors(error), StringComparison.Ordinal);
+        Assert.Equal(-1, MrdSimulator.Domain.Xml.XmlChars.IndexOfInvalid(MrdSimulator.Domain.Xml.TaskXml.Errors(error)));
+    }
+
     [Fact]
     public void CvAndUserVariablesBecomeCallAndEccVariablesAndOthersStayInCcp()
     {

@@ -143,17 +143,11 @@ public sealed class SseSession : IAsyncDisposable
     {
         try
         {
-            using var reader = new StreamReader(await _response.Content.ReadAsStreamAsync(_stop.Token));
-            var eventName = string.Empty;
-            while (await reader.ReadLineAsync(_stop.Token) is { } line)
+            await foreach (var e in SseEvent.ReadAllAsync(await _response.Content.ReadAsStreamAsync(_stop.Token), _stop.Token))
             {
-                if (line.StartsWith("event: ", StringComparison.Ordinal))
+                if (e.Name == "update")
                 {
-                    eventName = line[7..];
-                }
-                else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventName == "update")
-                {
-                    await _updates.Writer.WriteAsync(line[6..]);
+                    await _updates.Writer.WriteAsync(e.Data);
                 }
             }
         }

@@ -55,7 +55,7 @@ public sealed class ChaosStartupTests
         {
             var (_, stdout, _) = await GatewayProcess.RunUntilAsync("Chaos plan 'boot' started", "--chaos-plan", file, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
 
-            Assert.Matches("Admin token for /admin/faults and /admin/chaos \\(Authorization: Bearer …\\): [A-Za-z0-9_-]{32}", stdout);
+            Assert.Matches("Admin token for /admin/capacity, /admin/faults and /admin/chaos \\(Authorization: Bearer …\\): [A-Za-z0-9_-]{32}", stdout);
             Assert.Contains("Chaos plan 'boot' started: seed 1, 1 faults", stdout, StringComparison.Ordinal);
         }
         finally

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace MrdSimulator.Gateway.Tests.Infrastructure;
 
 /// <summary>The built gateway as a child process, started the way a user starts it.</summary>
-public static class GatewayProcess
+public static partial class GatewayProcess
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
 
@@ -17,7 +18,15 @@ public static class GatewayProcess
     /// </summary>
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunUntilAsync(string stopAfter, params string[] args) => RunCoreAsync(stopAfter, args);
 
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunCoreAsync(string? stopAfter, string[] args)
+    /// <summary>Starts the gateway with <paramref name="args"/> (use <c>--urls http://127.0.0.1:0</c>) and returns once it listens.</summary>
+    public static async Task<RunningGateway> StartAsync(params string[] args)
+    {
+        var gateway = new RunningGateway(Launch(args));
+        await gateway.ListeningAsync(Deadline);
+        return gateway;
+    }
+
+    private static Process Launch(string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
         start.ArgumentList.Add(typeof(Program).Assembly.Location);
@@ -26,7 +35,12 @@ public static class GatewayProcess
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunCoreAsync(string? stopAfter, string[] args)
+    {
+        using var process = Launch(args);
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = new StringBuilder();
         var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -59,5 +73,77 @@ public static class GatewayProcess
 
         await reader;
         return (process.ExitCode, stdout.ToString(), await stderr);
+    }
+
+    /// <summary>A gateway process that keeps running until disposed; its console output (logs included) is kept.</summary>
+    public sealed partial class RunningGateway : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        internal RunningGateway(Process process)
+        {
+            _process = process;
+            process.OutputDataReceived += (_, e) => Keep(e.Data);
+            process.ErrorDataReceived += (_, e) => Keep(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+        }
+
+        /// <summary>Where HTTP listens, from the start-up line.</summary>
+        public Uri BaseUrl => _listening.Task.Result;
+
+        /// <summary>Everything the process wrote to standard output and error so far.</summary>
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                {
+                    return _output.ToString();
+                }
+            }
+        }
+
+        internal async Task ListeningAsync(TimeSpan deadline)
+        {
+            if (await Task.WhenAny(_listening.Task, _process.WaitForExitAsync(), Task.Delay(deadline)) != _listening.Task)
+            {
+                throw new TimeoutException($"the gateway did not start listening within {deadline.TotalSeconds} s: {Output}");
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+
+            await _process.WaitForExitAsync();
+            _process.Dispose();
+        }
+
+        private void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+
+            if (ListeningLine().Match(line) is { Success: true } match)
+            {
+                _listening.TrySetResult(new Uri(match.Groups[1].Value));
+            }
+        }
+
+        [GeneratedRegex("^MRD Simulator listening on (http://[^,\\s]+)")]
+        private static partial Regex ListeningLine();
     }
 }

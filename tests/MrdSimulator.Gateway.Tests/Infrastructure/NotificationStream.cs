@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text;
 using System.Threading.Channels;
 
 namespace MrdSimulator.Gateway.Tests.Infrastructure;
@@ -15,6 +18,9 @@ public sealed class NotificationStream : IAsyncDisposable
         _response = response;
         _pump = PumpAsync();
     }
+
+    /// <summary>Every event received so far, of any name, as a client assembles it.</summary>
+    public ConcurrentQueue<SseEvent> Events { get; } = new();
 
     public static async Task<NotificationStream> OpenAsync(HttpClient client)
     {
@@ -66,17 +72,62 @@ public sealed class NotificationStream : IAsyncDisposable
 
     private async Task PumpAsync()
     {
-        using var reader = new StreamReader(await _response.Content.ReadAsStreamAsync(_stop.Token));
-        var eventName = string.Empty;
-        while (await reader.ReadLineAsync(_stop.Token) is { } line)
+        await foreach (var e in SseEvent.ReadAllAsync(await _response.Content.ReadAsStreamAsync(_stop.Token), _stop.Token))
         {
-            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            Events.Enqueue(e);
+            if (e.Name == "update")
             {
-                eventName = line[7..];
+                await _updates.Writer.WriteAsync(e.Data, _stop.Token);
             }
-            else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventName == "update")
+        }
+    }
+}
+
+/// <summary>One server-sent event as a browser's EventSource dispatches it.</summary>
+public sealed record SseEvent(string? Id, string Name, string Data)
+{
+    /// <summary>
+    /// The WHATWG parsing rules: lines end at CRLF, CR or LF; one space after the colon is dropped; data lines are joined
+    /// with LF; a blank line dispatches; comments and events without data are not dispatched.
+    /// </summary>
+    public static async IAsyncEnumerable<SseEvent> ReadAllAsync(Stream stream, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(stream);
+        string? id = null;
+        string? name = null;
+        StringBuilder? data = null;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.Length == 0)
             {
-                await _updates.Writer.WriteAsync(line[6..], _stop.Token);
+                if (data is not null)
+                {
+                    yield return new SseEvent(id, name ?? "message", data.ToString());
+                }
+
+                (name, data) = (null, null);
+                continue;
+            }
+
+            if (line[0] == ':')
+            {
+                continue;
+            }
+
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var value = colon < 0 ? string.Empty : line[(colon + 1)..];
+            value = value.StartsWith(' ') ? value[1..] : value;
+            switch (colon < 0 ? line : line[..colon])
+            {
+                case "data":
+                    data = data is null ? new StringBuilder(value) : data.Append('\n').Append(value);
+                    break;
+                case "event":
+                    name = value;
+                    break;
+                case "id":
+                    id = value;
+                    break;
             }
         }
     }

@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,6 +44,17 @@ public sealed class SimulatorFactory : WebApplicationFactory<Program>
 
     public Silo Silo => Services.GetRequiredService<Silo>();
 
+    private bool _onLoopback;
+
+    /// <summary>Serves on Kestrel at 127.0.0.1 with a free port instead of in memory, for tests that need real sockets.</summary>
+    public Uri StartOnLoopback()
+    {
+        _onLoopback = true;
+        UseKestrel();
+        StartServer();
+        return new Uri(Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
     public HttpClient ClientFor(string userId, string password = "secret")
     {
         var client = CreateClient();
@@ -54,6 +67,11 @@ public sealed class SimulatorFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_onLoopback)
+        {
+            builder.UseSetting("urls", "http://127.0.0.1:0");
         }
 
         builder.ConfigureTestServices(services =>

@@ -4,6 +4,7 @@ using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Tests.Infrastructure;
 using MrdSimulator.Grains.Media;
 using MrdSimulator.Grains.Storage;
+using static MrdSimulator.Gateway.Tests.Infrastructure.Wait;
 
 namespace MrdSimulator.Gateway.Tests.Media;
 
@@ -42,16 +43,6 @@ public sealed class MailboxTests
         Assert.Contains("<requestId>second</requestId>", updates[1], StringComparison.Ordinal);
         Assert.Contains("<requestId>third</requestId>", updates[2], StringComparison.Ordinal);
         Assert.Contains("<reasonCodeId>1001</reasonCodeId>", await agent.GetStringAsync(Media), StringComparison.Ordinal);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met within 10 s");
-            await Task.Delay(5);
-        }
     }
 
     /// <summary>Memory storage whose writes wait while the gate is closed: a slow database.</summary>

@@ -106,6 +106,26 @@ public sealed class StartupTests
     }
 
     [Fact]
+    public async Task ASuppliedAdminTokenIsNeverPrinted()
+    {
+        const string token = "supplied-admin-token-0123456789";
+
+        var (_, stdout, stderr) = await GatewayProcess.RunUntilAsync("listening on", "--admin-token", token, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+
+        Assert.DoesNotContain(token, stdout + stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Admin token", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AGeneratedAdminTokenIsPrintedOnceForEveryAdminEndpoint()
+    {
+        var (_, stdout, _) = await GatewayProcess.RunUntilAsync("listening on", "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+
+        var line = Assert.Single(stdout.Split('\n'), l => l.Contains("Admin token", StringComparison.Ordinal));
+        Assert.Matches("^Admin token for /admin/capacity, /admin/faults and /admin/chaos \\(Authorization: Bearer …\\): [A-Za-z0-9_-]{32}$", line.TrimEnd());
+    }
+
+    [Fact]
     public void SectionSettingsAndHostSettingsAreNotMistakenForUnknownSwitches()
     {
         Assert.Null(MrdSimulator.Gateway.Configuration.CommandLineSwitches.FindUnknown(

@@ -17,6 +17,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
     private readonly StringBuilder _received = new();
     private readonly Decoder _decoder = Encoding.UTF8.GetDecoder();
     private int _consumed;
+    private MemoryStream? _transcript;
 
     private RawXmppClient(TcpClient tcp)
     {
@@ -28,8 +29,21 @@ public sealed partial class RawXmppClient : IAsyncDisposable
 
     public string? FullJid { get; private set; }
 
+    /// <summary>The server's answer to the bind request of <see cref="SignInAsync"/> (a result, or an error).</summary>
+    public string? BindAnswer { get; private set; }
+
     /// <summary>Everything received and not yet consumed by a read.</summary>
     public string Pending => _received.ToString(_consumed, _received.Length - _consumed);
+
+    /// <summary>The bytes received since <see cref="StartTranscript"/>, exactly as they arrived.</summary>
+    public byte[] Transcript => _transcript?.ToArray() ?? [];
+
+    /// <summary>Starts keeping every byte received from now on (what is pending included), for a parser to judge.</summary>
+    public void StartTranscript()
+    {
+        _transcript = new MemoryStream();
+        _transcript.Write(Encoding.UTF8.GetBytes(Pending));
+    }
 
     public static async Task<RawXmppClient> ConnectAsync(int port, int? receiveBuffer = null)
     {
@@ -62,6 +76,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
         await client.ReadUntilAsync("</stream:features>");
         await client.SendAsync($"<iq type='set' id='bind1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>{resource}</resource></bind></iq>");
         var bound = await client.ReadUntilAsync("</iq>");
+        client.BindAnswer = bound;
         client.FullJid = JidPattern().Match(bound).Groups[1].Value;
         return client;
     }
@@ -126,6 +141,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
                 throw new EndOfStreamException($"connection closed before [{string.Join(", ", markers)}]; received: {text[_consumed..]}");
             }
 
+            _transcript?.Write(buffer, 0, read);
             var n = _decoder.GetChars(buffer, 0, read, chars, 0);
             _received.Append(chars, 0, n);
         }
@@ -192,6 +208,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
             throw new EndOfStreamException("connection closed; received: " + _received.ToString()[_consumed..]);
         }
 
+        _transcript?.Write(buffer, 0, read);
         _received.Append(chars, 0, _decoder.GetChars(buffer, 0, read, chars, 0));
     }
 
@@ -211,6 +228,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
                     break;
                 }
 
+                _transcript?.Write(buffer, 0, read);
                 var n = _decoder.GetChars(buffer, 0, read, chars, 0);
                 _received.Append(chars, 0, n);
             }
@@ -248,6 +266,7 @@ public sealed partial class RawXmppClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _transcript?.Dispose();
         await _stream.DisposeAsync();
         _tcp.Dispose();
     }

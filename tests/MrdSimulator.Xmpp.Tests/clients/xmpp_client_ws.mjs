@@ -1,5 +1,5 @@
 // A Finesse-style notification client on @xmpp/client over WebSocket (RFC 7395), driven by MrdSimulator.Xmpp.Tests.
-// Prints one line per step: READY | EVENT {...} | FORBIDDEN {...} | AUTH_FAILED {...} | DONE {...}
+// Prints one line per step: READY | EVENT {...} | FORBIDDEN {...} | AUTH_FAILED {...} | DONE {...} | STOPPED {clean} | STOP_FAILED {...}
 import { client, xml } from "@xmpp/client";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
@@ -35,14 +35,20 @@ xmpp.reconnect.stop();
 
 let events = 0;
 let finished = false;
+let disconnect = null;
+xmpp.on("disconnect", ({ clean }) => (disconnect = { clean }));
 async function finish(code = 0) {
   if (finished) return;
   finished = true;
   say("DONE", { events });
   try {
     await xmpp.stop();
-  } catch {
-    // Already closed.
+    // A reset after the close would surface as an error event a moment later.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    say("STOPPED", disconnect ?? {});
+  } catch (err) {
+    // After a failed sign-in the connection is already closed.
+    say("STOP_FAILED", { message: String(err) });
   }
   process.exit(code);
 }
