@@ -19,7 +19,7 @@ internal static class RealSimulator
     public const string AdminToken = "load-tests-admin-token-0123456789";
 
     public static SimulatorHost Start(params (string Key, string Value)[] settings) =>
-        SimulatorHost.Start([("Chaos:AdminToken", AdminToken), ("Logging:LogLevel:Default", "Warning"), .. settings]);
+        SimulatorHost.StartKestrel([("Chaos:AdminToken", AdminToken), ("Logging:LogLevel:Default", "Warning"), .. settings]);
 
     /// <summary>POST /admin/faults (chaos API, docs/chaos.md); asserts 201.</summary>
     public static async Task AddFaultsAsync(this SimulatorHost host, string json)
@@ -75,7 +75,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
 
     private static RunSpec Shift(SimulatorHost sim, string notifications, string agents, int copies, string duration) => new()
     {
-        BaseUrl = sim.HttpBase.ToString(),
+        BaseUrl = sim.BaseAddress.ToString(),
         Notifications = notifications,
         XmppPort = sim.XmppPort,
         NotificationTimeout = TimeSpan.FromSeconds(1),
@@ -126,8 +126,8 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
     {
         var sseSink = new RecordingSink();
         var xmppSink = new RecordingSink();
-        await using var sse = new SseNotificationSource(Sim.HttpBase, sseSink);
-        await using var xmpp = new XmppNotificationSource(Sim.HttpBase, xmppSink, new XmppSourceOptions { Port = Sim.XmppPort });
+        await using var sse = new SseNotificationSource(Sim.BaseAddress, sseSink);
+        await using var xmpp = new XmppNotificationSource(Sim.BaseAddress, xmppSink, new XmppSourceOptions { Port = Sim.XmppPort });
         await sse.SubscribeAsync("1020", "password", CancellationToken.None);
         await xmpp.SubscribeAsync("1020", "password", CancellationToken.None);
 
@@ -165,7 +165,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
         await using var sim = RealSimulator.Start();
         const string key = "k\n\nevent: overflow\nid: 42\ndata: forged\n\n  indented\r\n";
         var sink = new RecordingSink();
-        await using var sse = new SseNotificationSource(sim.HttpBase, sink);
+        await using var sse = new SseNotificationSource(sim.BaseAddress, sink);
         await sse.SubscribeAsync("1070", "password", CancellationToken.None);
         await sim.AcceptAsync("1070", 5000, "<Media><maxDialogLimit>1</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>", "sse-1");
         await sim.AcceptAsync("1070", 5000, "<Media><state>READY</state></Media>", "sse-2");
@@ -222,7 +222,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
     {
         var port = TestServers.FreePort();
         var (code, output, error) = await CliAsync(
-            "run", "--builtin", "agent-shift", "-u", Sim.HttpBase.ToString(), "--agents", "1040-1041", "--notifications", "xmpp", "--xmpp-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "run", "--builtin", "agent-shift", "-u", Sim.BaseAddress.ToString(), "--agents", "1040-1041", "--notifications", "xmpp", "--xmpp-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--copies", "2", "-d", "5s", "--report-formats", "none", "--plain");
         Assert.Equal(ExitCodes.Aborted, code);
         Assert.Contains($"init of scenario 'agent-shift' failed", error, StringComparison.Ordinal);
@@ -235,7 +235,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
     public async Task WrongPasswordOverXmppStopsTheRunAtInitWithTheReason()
     {
         var port = Sim.XmppPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string[] common = ["run", "--builtin", "agent-shift", "-u", Sim.HttpBase.ToString(), "--agents", "1045-1046", "--notifications", "xmpp", "--xmpp-port", port,
+        string[] common = ["run", "--builtin", "agent-shift", "-u", Sim.BaseAddress.ToString(), "--agents", "1045-1046", "--notifications", "xmpp", "--xmpp-port", port,
                            "--password", "not-the-password", "--copies", "2", "-d", "5s", "--report-formats", "none", "--plain"];
 
         // The XMPP domain is read from SystemInfo with the agent's credentials first...
@@ -255,7 +255,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
     [Fact]
     public async Task RequiringTlsFromAServerWithoutAnyFailsWithTheReason()
     {
-        await using var source = new XmppNotificationSource(Sim.HttpBase, new RecordingSink(), new XmppSourceOptions { Port = Sim.XmppPort, Tls = XmppTlsMode.Required });
+        await using var source = new XmppNotificationSource(Sim.BaseAddress, new RecordingSink(), new XmppSourceOptions { Port = Sim.XmppPort, Tls = XmppTlsMode.Required });
         var ex = await Assert.ThrowsAsync<NotificationConnectException>(() => source.SubscribeAsync("1047", "password", CancellationToken.None));
         Assert.Contains("does not offer STARTTLS", ex.Message, StringComparison.Ordinal);
     }
@@ -266,7 +266,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
         // The server pings after 1 s of silence and drops the session after 3 s; the source sends no keepalives.
         await using var sim = RealSimulator.Start(("Simulator:Xmpp:PingInterval", "00:00:01"), ("Simulator:Xmpp:IdleTimeout", "00:00:03"));
         var sink = new RecordingSink();
-        await using var source = new XmppNotificationSource(sim.HttpBase, sink, new XmppSourceOptions { Port = sim.XmppPort, Keepalive = TimeSpan.Zero });
+        await using var source = new XmppNotificationSource(sim.BaseAddress, sink, new XmppSourceOptions { Port = sim.XmppPort, Keepalive = TimeSpan.Zero });
         await source.SubscribeAsync("1050", "password", CancellationToken.None);
 
         await Task.Delay(TimeSpan.FromSeconds(5));
@@ -293,7 +293,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
         try
         {
             await using var sim = RealSimulator.Start(("Simulator:Xmpp:CertificateFile", pfx), ("Simulator:Xmpp:CertificatePassword", "pfx-password"));
-            await using (var strict = new XmppNotificationSource(sim.HttpBase, new RecordingSink(), new XmppSourceOptions { Port = sim.XmppPort }))
+            await using (var strict = new XmppNotificationSource(sim.BaseAddress, new RecordingSink(), new XmppSourceOptions { Port = sim.XmppPort }))
             {
                 var ex = await Assert.ThrowsAsync<NotificationConnectException>(() => strict.SubscribeAsync("1060", "password", CancellationToken.None));
                 Assert.Contains("TLS with the XMPP server", ex.Message, StringComparison.Ordinal);
@@ -301,7 +301,7 @@ public sealed class XmppNotificationSourceTests(MrdSimulator.Xmpp.Tests.SharedHo
             }
 
             var sink = new RecordingSink();
-            await using var trusting = new XmppNotificationSource(sim.HttpBase, sink, new XmppSourceOptions { Port = sim.XmppPort, Tls = XmppTlsMode.Required, AcceptAnyCertificate = true });
+            await using var trusting = new XmppNotificationSource(sim.BaseAddress, sink, new XmppSourceOptions { Port = sim.XmppPort, Tls = XmppTlsMode.Required, AcceptAnyCertificate = true });
             await trusting.SubscribeAsync("1060", "password", CancellationToken.None);
             await sim.AcceptAsync("1060", 5000, "<Media><maxDialogLimit>1</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>", "tls-1");
             await sink.WaitForAsync(1);

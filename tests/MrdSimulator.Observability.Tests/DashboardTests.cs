@@ -49,11 +49,11 @@ public sealed class DashboardTests
     [Fact]
     public async Task SnapshotCarriesAggregatesOnlyNoCredentialsOrUserIds()
     {
-        await using var host = await SimulatorHost.StartAsync();
+        await using var host = SimulatorHost.StartKestrel();
         await PrometheusTests.TrafficAsync(host, agents: 3);
 
-        var json = await host.Client.GetStringAsync("/dashboard/snapshot.json");
-        var metrics = await host.Client.GetStringAsync("/metrics");
+        var json = await host.Http.GetStringAsync("/dashboard/snapshot.json");
+        var metrics = await host.Http.GetStringAsync("/metrics");
 
         foreach (var text in new[] { json, metrics })
         {
@@ -65,7 +65,7 @@ public sealed class DashboardTests
 
     private static async Task ShowsTheSnapshotNumbersAfterTrafficAsync(DashboardBrowserLauncher launch, string screenshotName)
     {
-        await using var host = await SimulatorHost.StartAsync();
+        await using var host = SimulatorHost.StartKestrel();
         // 12 chat agents: 7 READY, 5 NOT_READY; 4 of them also in email, READY.
         for (var i = 0; i < 12; i++)
         {
@@ -99,7 +99,7 @@ public sealed class DashboardTests
             "a snapshot taken after the traffic rendered");
 
         var page = await browser.EvaluateAsync<PageState>(ReadPage);
-        using var snapshot = JsonDocument.Parse(await host.Client.GetStringAsync("/dashboard/snapshot.json"));
+        using var snapshot = JsonDocument.Parse(await host.Http.GetStringAsync("/dashboard/snapshot.json"));
         var root = snapshot.RootElement;
         var checkedCells = 0;
         foreach (var mrd in root.GetProperty("agents").GetProperty("mrds").EnumerateArray())
@@ -147,7 +147,7 @@ public sealed class DashboardTests
     private static async Task SectionsAppearOnlyWhileTheirDataExistsAsync(DashboardBrowserLauncher launch)
     {
         var custom = new SwitchableSection();
-        await using var host = await SimulatorHost.StartAsync(services: s => s.AddDashboardSection(custom));
+        await using var host = SimulatorHost.StartKestrel(new Dictionary<string, string?>(), s => s.AddDashboardSection(custom));
         await using var browser = await launch(1280, 720);
         await browser.OpenAsync(new Uri(host.BaseAddress, "dashboard"));
         await browser.WaitForAsync("document.body.dataset.snapshot", "the first snapshot rendered");

@@ -6,9 +6,7 @@ using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Gateway.Observability.Health;
 using MrdSimulator.Gateway.SystemInfo;
-using MrdSimulator.Grains;
-using MrdSimulator.Grains.Media;
-using MrdSimulator.Grains.Storage;
+using Orleans.Storage;
 
 namespace MrdSimulator.Observability.Tests;
 
@@ -17,29 +15,29 @@ public sealed class HealthTests
     [Fact]
     public async Task LiveAndReadyAnswer200WhileInServiceWithReachableStorage()
     {
-        await using var host = await SimulatorHost.StartAsync();
+        await using var host = SimulatorHost.StartKestrel();
 
-        using var live = await host.Client.GetAsync("/health/live");
-        using var ready = await host.Client.GetAsync("/health/ready");
+        using var live = await host.Http.GetAsync("/health/live");
+        using var ready = await host.Http.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var checks = await ChecksAsync(ready);
         Assert.Equal("Healthy", checks["notification-service"]);
-        Assert.Equal("Healthy", checks["media-storage"]);
+        Assert.Equal("Healthy", checks["grain-storage"]);
     }
 
     [Fact]
     public async Task ReadyAnswers503WhileTheNotificationServiceIsOutOfServiceAndRecovers()
     {
-        await using var host = await SimulatorHost.StartAsync();
+        await using var host = SimulatorHost.StartKestrel();
         var status = host.Services.GetRequiredService<ServiceStatus>();
 
         status.TakeOutOfService("maintenance");
-        using var down = await host.Client.GetAsync("/health/ready");
-        using var liveWhileDown = await host.Client.GetAsync("/health/live");
+        using var down = await host.Http.GetAsync("/health/ready");
+        using var liveWhileDown = await host.Http.GetAsync("/health/live");
         status.Restore();
-        using var up = await host.Client.GetAsync("/health/ready");
+        using var up = await host.Http.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
         Assert.Equal("Unhealthy", (await ChecksAsync(down))["notification-service"]);
@@ -50,10 +48,9 @@ public sealed class HealthTests
     [Fact]
     public async Task ReadyAnswers503WhenStorageIsUnreachable()
     {
-        await using var host = await SimulatorHost.StartAsync(services: s => s.AddSingleton(sp =>
-            new Silo(sp.GetRequiredService<SimulatorDirectory>(), mediaStorage: new UnreachableStorage())));
+        await using var host = new SimulatorHost { Kestrel = true, GrainStorage = new UnreachableStorage() }.Start();
 
-        using var ready = await host.Client.GetAsync("/health/ready");
+        using var ready = await host.Http.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         var body = await ready.Content.ReadAsStringAsync();
@@ -64,11 +61,11 @@ public sealed class HealthTests
     [Fact]
     public async Task ReadinessChecksAddedByOtherFeaturesDecideReadiness()
     {
-        await using var host = await SimulatorHost.StartAsync(services: s => s.AddHealthChecks()
+        await using var host = SimulatorHost.StartKestrel(new Dictionary<string, string?>(), s => s.AddHealthChecks()
             .AddCheck("xmpp-listener", () => HealthCheckResult.Unhealthy("port not bound"), tags: [HealthEndpoints.ReadyTag]));
 
-        using var ready = await host.Client.GetAsync("/health/ready");
-        using var live = await host.Client.GetAsync("/health/live");
+        using var ready = await host.Http.GetAsync("/health/ready");
+        using var live = await host.Http.GetAsync("/health/live");
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Equal("Unhealthy", (await ChecksAsync(ready))["xmpp-listener"]);
@@ -82,12 +79,15 @@ public sealed class HealthTests
             .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("status").GetString()!);
     }
 
-    private sealed class UnreachableStorage : IGrainStorage<MediaGrainKey, MediaState>
+    /// <summary>A database that cannot be reached (and whose error names a host it must not leak).</summary>
+    private sealed class UnreachableStorage : IGrainStorage
     {
-        public ValueTask<StoredState<MediaState>?> ReadAsync(MediaGrainKey key, CancellationToken cancellationToken = default) =>
-            ValueTask.FromException<StoredState<MediaState>?>(new IOException("connect to secret-host:5432 failed"));
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Unreachable();
 
-        public ValueTask<long> WriteAsync(MediaGrainKey key, MediaState state, long expectedEtag, CancellationToken cancellationToken = default) =>
-            ValueTask.FromException<long>(new IOException("connect to secret-host:5432 failed"));
+        public Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Unreachable();
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => Unreachable();
+
+        private static Task Unreachable() => Task.FromException(new IOException("connect to secret-host:5432 failed"));
     }
 }

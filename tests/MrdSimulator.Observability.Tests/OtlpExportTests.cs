@@ -10,7 +10,7 @@ public sealed class OtlpExportTests
     public async Task MetricsAreExportedOverOtlpHttpProtobufWhenTheEndpointIsSet()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        await using var host = await SimulatorHost.StartAsync(Otel(receiver));
+        await using var host = SimulatorHost.StartKestrel(Otel(receiver));
         await PrometheusTests.TrafficAsync(host, agents: 2);
 
         var names = await WaitForAsync(() => receiver.Metrics.SelectMany(MetricNames).ToHashSet(),
@@ -36,13 +36,13 @@ public sealed class OtlpExportTests
     public async Task TracesLinkTheRequestTheGrainTurnAndTheNotification()
     {
         await using var receiver = await OtlpReceiver.StartAsync();
-        await using var host = await SimulatorHost.StartAsync(Otel(receiver));
+        await using var host = SimulatorHost.StartKestrel(Otel(receiver));
         await host.SignInAsync("1001");
 
         // A notification span exists only when someone listens: hold the user's SSE stream open.
         using var stream = new HttpRequestMessage(HttpMethod.Get, "/notifications");
         stream.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("1001:password")));
-        using var sse = await host.Client.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
+        using var sse = await host.Http.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
         await host.SetStateAsync("1001", "READY");
 
         var spans = await WaitForAsync(() => receiver.Traces.SelectMany(Spans).ToList(),

@@ -12,10 +12,10 @@ public sealed class PrometheusTests
     public async Task MetricsEndpointPassesPromtoolCheckMetrics()
     {
         var promtool = Tool.Require("/usr/bin/promtool", "prometheus");
-        await using var host = await SimulatorHost.StartAsync();
+        await using var host = SimulatorHost.StartKestrel();
         await TrafficAsync(host, agents: 5);
 
-        var text = await host.Client.GetStringAsync("/metrics");
+        var text = await host.Http.GetStringAsync("/metrics");
 
         // The instruments the issue lists are all there, under their Prometheus names.
         foreach (var name in new[]
@@ -36,7 +36,7 @@ public sealed class PrometheusTests
     public async Task RealPrometheusScrapesTheSimulatorAndAnswersARequestCounterQuery()
     {
         var prometheusPath = Tool.Require("/usr/bin/prometheus", "prometheus");
-        await using var host = await SimulatorHost.StartAsync();
+        await using var host = SimulatorHost.StartKestrel();
         await TrafficAsync(host, agents: 3);
 
         var dir = Directory.CreateTempSubdirectory("mrdsim-prom-");

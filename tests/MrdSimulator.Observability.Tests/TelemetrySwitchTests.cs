@@ -10,12 +10,12 @@ public sealed class TelemetrySwitchTests
     [Fact]
     public async Task TelemetryOffServesHealthButNoMetricsOrDashboardAndListensToNothing()
     {
-        await using var host = await SimulatorHost.StartAsync(new Dictionary<string, string?> { ["Simulator:Telemetry"] = "off" });
+        await using var host = SimulatorHost.StartKestrel(new Dictionary<string, string?> { ["Simulator:Telemetry"] = "off" });
         await host.SignInAsync("1001");
 
-        using var metrics = await host.Client.GetAsync("/metrics");
-        using var dashboard = await host.Client.GetAsync("/dashboard");
-        using var ready = await host.Client.GetAsync("/health/ready");
+        using var metrics = await host.Http.GetAsync("/metrics");
+        using var dashboard = await host.Http.GetAsync("/dashboard");
+        using var ready = await host.Http.GetAsync("/health/ready");
 
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, dashboard.StatusCode);
@@ -27,13 +27,13 @@ public sealed class TelemetrySwitchTests
     [Fact]
     public async Task WithoutAnOtlpEndpointNothingIsExported()
     {
-        await using var host = await SimulatorHost.StartAsync();
+        await using var host = SimulatorHost.StartKestrel();
 
         var export = host.Services.GetRequiredService<OpenTelemetryExport>();
 
         Assert.Null(export.Meters);
         Assert.Null(export.Tracer);
-        using var metrics = await host.Client.GetAsync("/metrics");
+        using var metrics = await host.Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType!.ToString());
     }

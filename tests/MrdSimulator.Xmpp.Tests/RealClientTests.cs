@@ -61,7 +61,7 @@ public sealed class RealClientTests(SharedHostFixture fixture) : IClassFixture<S
     [Fact]
     public async Task StanzaJsDisconnectClosesTheWebSocketStreamWithoutAnError()
     {
-        var service = new Uri(new Uri(Host.HttpBase.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), "/ws/").ToString();
+        var service = new Uri(new Uri(Host.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), "/ws/").ToString();
         await using var client = ExternalClient.StartNode("stanza_client_ws.mjs", "--service", service, "--jid", $"1113@{Host.Domain}", "--password", "password");
         await client.WaitForAsync("READY");
 
@@ -89,7 +89,7 @@ public sealed class RealClientTests(SharedHostFixture fixture) : IClassFixture<S
 
     private string[] Strophe(string user, string password, params string[] extra) =>
     [
-        "--service", new Uri(Host.HttpBase, "/http-bind").ToString(),
+        "--service", new Uri(Host.BaseAddress, "/http-bind").ToString(),
         "--jid", $"{user}@{Host.Domain}/strophe", "--password", password, "--pubsub", Host.PubSubDomain, .. extra,
     ];
 
@@ -121,7 +121,7 @@ public sealed class RealClientTests(SharedHostFixture fixture) : IClassFixture<S
 
     private string[] XmppJs(string path, string user, string password, params string[] extra) =>
     [
-        "--service", new Uri(new Uri(Host.HttpBase.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), path).ToString(),
+        "--service", new Uri(new Uri(Host.BaseAddress.ToString().Replace("http://", "ws://", StringComparison.Ordinal)), path).ToString(),
         "--domain", Host.Domain, "--username", user, "--password", password, "--pubsub", Host.PubSubDomain, .. extra,
     ];
 }

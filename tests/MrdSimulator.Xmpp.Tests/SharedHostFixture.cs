@@ -7,7 +7,7 @@ public sealed class SharedHostFixture : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Host = SimulatorHost.Start();
+        Host = SimulatorHost.StartKestrel();
         return Task.CompletedTask;
     }
 

@@ -31,7 +31,7 @@ public sealed class StartTlsTests : IDisposable
     [Fact]
     public async Task WithACertificateTheServerOffersStartTlsAndSaslRunsOverTls()
     {
-        await using var host = SimulatorHost.Start(("Simulator:Xmpp:CertificateFile", _pfx), ("Simulator:Xmpp:CertificatePassword", Password));
+        await using var host = SimulatorHost.StartKestrel(("Simulator:Xmpp:CertificateFile", _pfx), ("Simulator:Xmpp:CertificatePassword", Password));
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", host.XmppPort);
         Stream stream = tcp.GetStream();
@@ -65,7 +65,7 @@ public sealed class StartTlsTests : IDisposable
     [Fact]
     public async Task WithoutACertificateStartTlsIsNotOffered()
     {
-        await using var host = SimulatorHost.Start();
+        await using var host = SimulatorHost.StartKestrel();
         using var tcp = new TcpClient();
         await tcp.ConnectAsync("127.0.0.1", host.XmppPort);
         var stream = tcp.GetStream();

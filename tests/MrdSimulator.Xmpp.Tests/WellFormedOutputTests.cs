@@ -20,7 +20,7 @@ public sealed class WellFormedOutputTests(SharedHostFixture fixture) : IClassFix
     [Fact]
     public async Task RequestsCarryingCharactersXmlCannotHoldAre400WithAnErrorBodyExpatAccepts()
     {
-        using var http = new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8 }) { BaseAddress = Host.HttpBase };
+        using var http = new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8 }) { BaseAddress = Host.BaseAddress };
         const string media = "/finesse/api/User/1151/Media/5001";
         var finesse = new (string Name, HttpRequestMessage Request)[]
         {
@@ -61,7 +61,7 @@ public sealed class WellFormedOutputTests(SharedHostFixture fixture) : IClassFix
     public async Task WhatATaskSubmitterWritesReachesRestSseTcpWebSocketAndBoshWellFormed()
     {
         const string user = "1150";
-        using var sseHttp = new HttpClient { BaseAddress = Host.HttpBase, Timeout = Timeout.InfiniteTimeSpan };
+        using var sseHttp = new HttpClient { BaseAddress = Host.BaseAddress, Timeout = Timeout.InfiniteTimeSpan };
         using var sse = await sseHttp.SendAsync(Get("/notifications", Auth(user)), HttpCompletionOption.ResponseHeadersRead);
         var sseBytes = new MemoryStream();
         using var stopSse = new CancellationTokenSource();

@@ -10,7 +10,7 @@ public sealed class XmppLimitsTests
     [Fact]
     public async Task SlowConsumerIsClosedWhenItsQueueFillsWhileOtherSessionsKeepReceivingEverything()
     {
-        await using var host = SimulatorHost.Start(("Simulator:Xmpp:QueueCapacity", "64"));
+        await using var host = SimulatorHost.StartKestrel(("Simulator:Xmpp:QueueCapacity", "64"));
         await using var fast = await RawXmppClient.SignInAsync(host, "1020", "fast");
         await using var other = await RawXmppClient.SignInAsync(host, "1021", "other");
 
@@ -77,7 +77,7 @@ public sealed class XmppLimitsTests
     [Fact]
     public async Task ConnectionsBeyondTheCapAreRefusedWithResourceConstraint()
     {
-        await using var host = SimulatorHost.Start(("Simulator:Xmpp:MaxConnections", "2"));
+        await using var host = SimulatorHost.StartKestrel(("Simulator:Xmpp:MaxConnections", "2"));
         await using var first = await RawXmppClient.SignInAsync(host, "1022", "a");
         await using var second = await RawXmppClient.SignInAsync(host, "1022", "b");
         await using var third = await RawXmppClient.ConnectAsync(host.XmppPort);
@@ -96,9 +96,9 @@ public sealed class XmppLimitsTests
     [Fact]
     public async Task AWebSocketBeyondTheCapGetsResourceConstraintThenACloseFrameAndAnOrderlyClose()
     {
-        await using var host = SimulatorHost.Start(("Simulator:Xmpp:MaxConnections", "1"));
+        await using var host = SimulatorHost.StartKestrel(("Simulator:Xmpp:MaxConnections", "1"));
         await using var first = await RawXmppClient.SignInAsync(host, "1026", "a");
-        await using var refused = await RawWebSocket.ConnectAsync(host.HttpBase);
+        await using var refused = await RawWebSocket.ConnectAsync(host.BaseAddress);
 
         var end = await refused.ReadToEndAsync();
 
@@ -110,7 +110,7 @@ public sealed class XmppLimitsTests
     [Fact]
     public async Task AUsersSessionsBeyondTheCapCountingSseStreamsAreRefusedWithResourceConstraintAndPolicyViolation()
     {
-        await using var host = SimulatorHost.Start(("Simulator:MaxSessionsPerUser", "2"));
+        await using var host = SimulatorHost.StartKestrel(("Simulator:MaxSessionsPerUser", "2"));
         var first = await RawXmppClient.SignInAsync(host, "1027", "a");
         using var sse = new HttpRequestMessage(HttpMethod.Get, "/notifications");
         sse.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String("1027:password"u8.ToArray()));
@@ -137,7 +137,7 @@ public sealed class XmppLimitsTests
     [Fact]
     public async Task FailedSaslAttemptsLockTheUserOutOfRestAndFailedRestAttemptsLockXmpp()
     {
-        await using var host = SimulatorHost.Start();
+        await using var host = SimulatorHost.StartKestrel();
 
         // Five wrong SASL passwords (two connections: a stream allows three attempts) lock 1023 out of REST.
         for (var attempt = 0; attempt < 5; attempt++)
@@ -182,7 +182,7 @@ public sealed class XmppLimitsTests
     [Fact]
     public async Task AStreamThatDoesNotAuthenticateInTimeIsClosedWithPolicyViolation()
     {
-        await using var host = SimulatorHost.Start(("Simulator:Xmpp:AuthTimeout", "00:00:01"));
+        await using var host = SimulatorHost.StartKestrel(("Simulator:Xmpp:AuthTimeout", "00:00:01"));
         await using var client = await RawXmppClient.ConnectAsync(host.XmppPort);
         await client.OpenAsync(host.Domain);
         var rest = await client.ReadToEndAsync(TimeSpan.FromSeconds(6));
@@ -193,7 +193,7 @@ public sealed class XmppLimitsTests
     [Fact]
     public async Task AQuietSessionIsPingedAndClosedWhenItStaysSilent()
     {
-        await using var host = SimulatorHost.Start(("Simulator:Xmpp:PingInterval", "00:00:01"), ("Simulator:Xmpp:IdleTimeout", "00:00:03"));
+        await using var host = SimulatorHost.StartKestrel(("Simulator:Xmpp:PingInterval", "00:00:01"), ("Simulator:Xmpp:IdleTimeout", "00:00:03"));
         await using var client = await RawXmppClient.SignInAsync(host, "1025", "quiet");
         var ping = await client.ReadUntilAsync("</iq>", TimeSpan.FromSeconds(5));
         Assert.Contains("<ping xmlns=\"urn:xmpp:ping\" />", ping, StringComparison.Ordinal);

@@ -1,52 +1,70 @@
 using System.Diagnostics;
 using System.Globalization;
-using MrdSimulator.Domain.Directory;
-using MrdSimulator.Domain.Media;
-using MrdSimulator.Grains;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 
-// Signs in N agent×MRD pairs through the grains (the path a PUT takes, minus HTTP) and reports the
-// process's resident memory, so the per-pair cost of activation + state + storage is measured whole.
-var pairs = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
-var mrds = DemoDirectory.Mrds.Where(m => !m.IsVoice).Select(m => m.Id).ToArray();
-var agents = (pairs + mrds.Length - 1) / mrds.Length;
+// Signs in N agent×MRD pairs through the simulator's REST API (PUT Media LOGIN, demo agents 1000.. across MRDs
+// 5000-5002) and reports the simulator process's resident memory: current and peak (VmRSS, VmHWM), per pair.
+// Usage: MemoryBench <base-url> <simulator-pid> [pairs] [connections]
+var baseUrl = new Uri(args[0]);
+var pid = int.Parse(args[1], CultureInfo.InvariantCulture);
+var pairs = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1_000_000;
+var connections = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64;
+int[] mrds = [5000, 5001, 5002];
 
-var directory = DemoDirectory.Create(agents);
-await using var silo = new Silo(directory);
-var baseline = Settle();
-Console.WriteLine($"directory of {agents:N0} agents loaded: RSS {baseline / 1048576.0:N0} MiB");
+using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = connections, UseCookies = false }) { BaseAddress = baseUrl };
+var body = "<Media><maxDialogLimit>3</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction></Media>"u8.ToArray();
+var (before, _) = Memory(pid);
+Console.WriteLine($"simulator pid {pid} before sign-in: RSS {before / 1048576.0:N0} MiB");
 
 var clock = Stopwatch.StartNew();
-var signedIn = 0;
-var login = MediaRequest.Login(3, InterruptAction.Accept, DialogLogoutAction.Close);
-await Parallel.ForEachAsync(directory.Users.Where(u => u.Role == UserRole.Agent).Take(agents), async (user, _) =>
+var next = -1;
+var refused = 0L;
+await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
 {
-    foreach (var mrd in mrds)
+    int i;
+    while ((i = Interlocked.Increment(ref next)) < pairs)
     {
-        if (Interlocked.Increment(ref signedIn) > pairs)
+        var user = (1000 + i / mrds.Length).ToString(CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/finesse/api/User/{user}/Media/{mrds[i % mrds.Length]}") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/xml");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.ASCII.GetBytes(user + ":password")));
+        using var response = await http.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.Accepted)
         {
-            return;
+            Interlocked.Increment(ref refused);
         }
 
-        var outcome = await silo.GetMediaGrain(user.Id, mrd).ApplyAsync(login, null);
-        if (outcome.State.State != AgentState.NotReady)
+        if (i % 100_000 == 0 && i > 0)
         {
-            throw new InvalidOperationException($"{user.Id}/{mrd} did not sign in");
+            Console.WriteLine($"  {i:N0} pairs, {i / clock.Elapsed.TotalSeconds:N0}/s, RSS {Memory(pid).Rss / 1048576.0:N0} MiB");
         }
     }
-});
-var total = Settle();
-var active = silo.MediaGrains.ActivationCount;
-Console.WriteLine($"signed in {active:N0} pairs in {clock.Elapsed.TotalSeconds:N1} s");
-Console.WriteLine($"RSS total {total / 1048576.0:N0} MiB; above the directory {(total - baseline) / 1048576.0:N0} MiB");
-Console.WriteLine($"bytes per signed-in pair: {(total - baseline) / (double)active:N0} (whole process: {total / (double)active:N0})");
-Console.WriteLine(total < 1.5 * 1024 * 1024 * 1024 ? "PASS: under 1.5 GB" : "FAIL: 1.5 GB or more");
-return total < 1.5 * 1024 * 1024 * 1024 ? 0 : 1;
+}));
+var seconds = clock.Elapsed.TotalSeconds;
+await Task.Delay(TimeSpan.FromSeconds(5));
+var (rss, peak) = Memory(pid);
+Console.WriteLine($"signed in {pairs:N0} pairs in {seconds:N1} s ({pairs / seconds:N0} sign-ins/s); answers other than 202: {refused}");
+Console.WriteLine($"RSS {rss / 1048576.0:N0} MiB, peak {peak / 1048576.0:N0} MiB; {rss / (double)pairs:N0} bytes per pair (peak {peak / (double)pairs:N0})");
+return refused == 0 ? 0 : 1;
 
-static long Settle()
+static (long Rss, long Peak) Memory(int pid)
 {
-    GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-    GC.WaitForPendingFinalizers();
-    using var self = Process.GetCurrentProcess();
-    self.Refresh();
-    return self.WorkingSet64;
+    long rss = 0, peak = 0;
+    foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+    {
+        if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+        {
+            rss = Kib(line);
+        }
+        else if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+        {
+            peak = Kib(line);
+        }
+    }
+
+    return (rss, peak);
+
+    static long Kib(string line) => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
 }

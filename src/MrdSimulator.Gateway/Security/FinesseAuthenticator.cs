@@ -22,7 +22,7 @@ public enum AuthenticationOutcome
 /// <see cref="SimulatorOptions.LockoutThreshold"/> consecutive bad passwords the user is refused for
 /// <see cref="SimulatorOptions.LockoutDuration"/>, even with the right password. REST and XMPP share it.
 /// </summary>
-public sealed class FinesseAuthenticator(SimulatorDirectory directory, SimulatorOptions options, TimeProvider time)
+public sealed class FinesseAuthenticator(SimulatorDirectory directory, SimulatorOptions options, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, FailureRecord> _failures = new(StringComparer.Ordinal);
 

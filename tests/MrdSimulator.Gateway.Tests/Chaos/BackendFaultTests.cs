@@ -67,7 +67,7 @@ public sealed class BackendFaultTests : IAsyncLifetime
         await a.PutXmlAsync(ChaosHarness.MediaUri("1000", 5001), HttpExtensions.SignIn);
         await c.PutXmlAsync(ChaosHarness.MediaUri("1002", 5000), HttpExtensions.SignIn);
 
-        Assert.Equal(2, _h.Engine.SignedInAgents);
+        Assert.Equal(2, (await _h.Engine.SignedInAgentsAsync()));
         Assert.Contains("<state>NOT_READY</state>", await a.GetStringAsync(ChaosHarness.MediaUri("1000", 5001)), StringComparison.Ordinal);
         Assert.Contains("<state>LOGOUT</state>", await c.GetStringAsync(ChaosHarness.MediaUri("1002", 5000)), StringComparison.Ordinal);
         Assert.Equal("login 1002/5000 E_ARM_STAT_PERFORMANCE_LIMIT_EXCEEDED", _h.Engine.Injections().Single().Detail);

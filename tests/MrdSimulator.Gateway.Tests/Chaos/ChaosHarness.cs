@@ -16,13 +16,12 @@ public sealed class ChaosHarness : IAsyncDisposable
 {
     /// <param name="xmpp">Start the XMPP TCP listener (on a free port).</param>
     /// <param name="settings">Configuration settings for the host (e.g. <c>Chaos:DropsCapacity</c>).</param>
-    public ChaosHarness(SimulatorDirectory? directory = null, bool xmpp = false, IReadOnlyDictionary<string, string>? settings = null)
+    public ChaosHarness(SimulatorDirectory? directory = null, bool xmpp = false, IReadOnlyDictionary<string, string?>? settings = null)
     {
         Factory = new SimulatorFactory
         {
-            Settings = settings ?? new Dictionary<string, string>(),
+            Settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["Simulator:Xmpp:Port"] = xmpp ? "0" : "-1" },
             Directory = directory ?? DemoDirectory.Create(20, supervisors: 0),
-            Options = xmpp ? new Configuration.SimulatorOptions { Xmpp = new Xmpp.XmppOptions { Port = 0 } } : new Configuration.SimulatorOptions(),
         };
         Admin = Factory.CreateClient();
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Engine.Options.AdminToken);
@@ -34,7 +33,7 @@ public sealed class ChaosHarness : IAsyncDisposable
 
     public ChaosEngine Engine => Factory.Services.GetRequiredService<ChaosEngine>();
 
-    public HttpClient Agent(string id) => Factory.ClientFor(id, Factory.Directory.FindUser(id)!.Password);
+    public HttpClient Agent(string id) => Factory.ClientFor(id, Factory.Directory!.FindUser(id)!.Password);
 
     public static string MediaUri(string user, int mrd) => $"/finesse/api/User/{user}/Media/{mrd}";
 

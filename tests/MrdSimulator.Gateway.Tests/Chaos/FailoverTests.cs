@@ -56,7 +56,7 @@ public sealed class FailoverTests : IAsyncLifetime
         Assert.Contains("<interruptAction/>", media, StringComparison.Ordinal);
         Assert.Contains("<state>WORK_NOT_READY</state>", media, StringComparison.Ordinal);
         Assert.Contains("<state>LOGOUT</state>", await idle.GetStringAsync(ChaosHarness.MediaUri("1002", 5000)), StringComparison.Ordinal);
-        Assert.Equal(0, _h.Engine.SignedInAgents);
+        Assert.Equal(0, (await _h.Engine.SignedInAgentsAsync()));
 
         // READY is refused until the agent signs in again; then it works.
         await using var again = await SseSession.OpenAsync(b);
@@ -66,7 +66,7 @@ public sealed class FailoverTests : IAsyncLifetime
         var signedIn = await again.NextAsync();
         Assert.Contains("<state>NOT_READY</state>", signedIn, StringComparison.Ordinal);
         Assert.Contains("<maxDialogLimit>10</maxDialogLimit>", signedIn, StringComparison.Ordinal);
-        Assert.Equal(1, _h.Engine.SignedInAgents);
+        Assert.Equal(1, (await _h.Engine.SignedInAgentsAsync()));
 
         var failedOver = _h.Engine.Injections().Where(i => i.FaultId == "side-a" && i.Detail.Contains("->", StringComparison.Ordinal)).Select(i => i.Detail);
         Assert.Equal(["1000/5000 -> WORK_NOT_READY", "1000/5001 -> WORK_NOT_READY", "1000/5002 -> WORK_NOT_READY", "1001/5001 -> WORK_NOT_READY"], failedOver);

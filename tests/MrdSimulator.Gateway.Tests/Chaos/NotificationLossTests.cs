@@ -15,7 +15,7 @@ public sealed class NotificationLossTests : IAsyncLifetime
 {
     private const string Ready = "<Media><state>READY</state></Media>";
     private const string NotReady = "<Media><state>NOT_READY</state><reasonCodeId>1001</reasonCodeId></Media>";
-    private readonly ChaosHarness _h = new(settings: new Dictionary<string, string> { ["Chaos:DropsCapacity"] = "100" });
+    private readonly ChaosHarness _h = new(settings: new Dictionary<string, string?> { ["Chaos:DropsCapacity"] = "100" });
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -60,8 +60,8 @@ public sealed class TaskFaultTests : IAsyncLifetime
         Assert.Contains("<statusReason>NOTIFICATION_MAX_TASK_LIFETIME_EXCEEDED</statusReason>", expired, StringComparison.Ordinal);
         Assert.DoesNotContain("<status>queued</status>", expired, StringComparison.Ordinal);
         Assert.Contains("<status>queued</status>", await ccp.GetStringAsync(email), StringComparison.Ordinal);
-        Assert.Equal(0, (await _h.Factory.Silo.Tasks.GetQueue(5000).GetSnapshotAsync()).Queued);
-        Assert.Equal(1, (await _h.Factory.Silo.Tasks.GetQueue(5001).GetSnapshotAsync()).Queued);
+        Assert.Equal(0, (await _h.Factory.Grains.GetGrain<GrainInterfaces.Tasks.IMrdQueueGrain>(5000).GetSnapshotAsync()).Queued);
+        Assert.Equal(1, (await _h.Factory.Grains.GetGrain<GrainInterfaces.Tasks.IMrdQueueGrain>(5001).GetSnapshotAsync()).Queued);
         Assert.Equal(1, _h.Engine.InjectedOf(FaultKind.TaskExpire));
         Assert.Contains(_h.Engine.Injections(), i => i.ScopeKey == "queue-5000" && i.Detail.StartsWith("expire queued 5000", StringComparison.Ordinal));
     }

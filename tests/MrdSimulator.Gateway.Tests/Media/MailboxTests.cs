@@ -1,54 +1,58 @@
 using System.Net;
-using MrdSimulator.Domain.Media;
-using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Tests.Infrastructure;
-using MrdSimulator.Grains.Media;
 using MrdSimulator.Grains.Storage;
-using static MrdSimulator.Gateway.Tests.Infrastructure.Wait;
+using Orleans.Storage;
 
 namespace MrdSimulator.Gateway.Tests.Media;
 
+/// <summary>
+/// A grain whose queue is full (Orleans' per-activation limit, <c>--mailbox-capacity</c>) refuses new requests with
+/// 503 and an ApiErrors body, and loses none it already took.
+/// </summary>
 public sealed class MailboxTests
 {
     private const string Media = "/finesse/api/User/1234/Media/5001";
 
     [Fact]
-    public async Task FullMailboxAnswers503AndLosesNothingAlreadyAccepted()
+    public async Task AFullGrainAnswers503AndLosesNothingItAccepted()
     {
         var storage = new GatedStorage();
-        using var factory = new SimulatorFactory { Options = new SimulatorOptions { MailboxCapacity = 2 }, MediaStorage = storage };
+        using var factory = new SimulatorFactory { GrainStorage = storage, Settings = new Dictionary<string, string?> { ["Simulator:MailboxCapacity"] = "2" } };
         using var agent = factory.ClientFor("1234");
         await using var stream = await NotificationStream.OpenAsync(agent);
 
-        // The first request holds the grain (its write waits at the gate); two more fill the mailbox.
+        // The first request holds the grain: its state write waits at the gate.
         storage.Close();
         var first = agent.PutXmlAsync(Media, HttpExtensions.SignIn, "first");
         await storage.WaitForWriterAsync();
-        // Queue them one after the other so their order in the mailbox is known.
-        var second = agent.PutXmlAsync(Media, "<Media><state>READY</state></Media>", "second");
-        await WaitUntil(() => factory.Silo.MediaGrains.QueueLength(new MediaGrainKey("1234", 5001)) == 1);
-        var third = agent.PutXmlAsync(Media, "<Media><state>NOT_READY</state><reasonCodeId>1001</reasonCodeId></Media>", "third");
-        await WaitUntil(() => factory.Silo.MediaGrains.QueueLength(new MediaGrainKey("1234", 5001)) == 2);
-        var queued = new[] { second, third };
 
-        using var refused = await agent.PutXmlAsync(Media, "<Media><state>READY</state></Media>", "refused");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
-        Assert.Contains("<ErrorType>Service Unavailable</ErrorType>", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        // Room for two to wait behind the running one: of six more requests two wait and four are refused, whatever
+        // order they arrive in.
+        var more = Enumerable.Range(0, 6).Select(i => agent.PutXmlAsync(Media, i % 2 == 0 ? "<Media><state>READY</state></Media>" : "<Media><state>NOT_READY</state><reasonCodeId>1001</reasonCodeId></Media>", $"r{i}")).ToArray();
+        await Eventually.TrueAsync(() => more.Count(t => t.IsCompleted) == 4, "four refusals");
+        var refused = more.Where(t => t.IsCompleted).Select(t => t.Result).ToArray();
+        Assert.All(refused, r => Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode));
+        var body = await refused[0].Content.ReadAsStringAsync();
+        Assert.Contains("<ErrorType>Service Unavailable</ErrorType>", body, StringComparison.Ordinal);
+        Assert.Contains("<ErrorMedia>5001</ErrorMedia>", body, StringComparison.Ordinal);
 
         storage.Open();
         Assert.Equal(HttpStatusCode.Accepted, (await first).StatusCode);
-        Assert.All(await Task.WhenAll(queued), r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var waited = await Task.WhenAll(more.Where(t => !refused.Contains(t.Result)));
+        Assert.All(waited, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
+        var acceptedIds = waited.Select(r => r.RequestMessage!.Headers.GetValues("requestId").Single()).Order().ToArray();
+
+        // Every accepted request produced its Update, the first first; the refused ones nothing.
         var updates = await stream.TakeAsync(3);
         Assert.Contains("<requestId>first</requestId>", updates[0], StringComparison.Ordinal);
-        Assert.Contains("<requestId>second</requestId>", updates[1], StringComparison.Ordinal);
-        Assert.Contains("<requestId>third</requestId>", updates[2], StringComparison.Ordinal);
-        Assert.Contains("<reasonCodeId>1001</reasonCodeId>", await agent.GetStringAsync(Media), StringComparison.Ordinal);
+        Assert.Equal(acceptedIds, updates.Skip(1).Select(u => u[(u.IndexOf("<requestId>", StringComparison.Ordinal) + 11)..u.IndexOf("</requestId>", StringComparison.Ordinal)]).Order());
+        Assert.Null(await stream.NextAsync(TimeSpan.FromMilliseconds(300)));
     }
 
-    /// <summary>Memory storage whose writes wait while the gate is closed: a slow database.</summary>
-    private sealed class GatedStorage : IGrainStorage<MediaGrainKey, MediaState>
+    /// <summary>In-process storage whose writes wait while the gate is closed: a slow database.</summary>
+    private sealed class GatedStorage : IGrainStorage
     {
-        private readonly MemoryGrainStorage<MediaGrainKey, MediaState> _inner = new();
+        private readonly InProcessGrainStorage _inner = new();
         private readonly TaskCompletionSource _writerWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -60,13 +64,19 @@ public sealed class MailboxTests
 
         public Task WaitForWriterAsync() => _writerWaiting.Task;
 
-        public ValueTask<StoredState<MediaState>?> ReadAsync(MediaGrainKey key, CancellationToken cancellationToken = default) => _inner.ReadAsync(key, cancellationToken);
+        public Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ReadStateAsync(stateName, grainId, grainState);
 
-        public async ValueTask<long> WriteAsync(MediaGrainKey key, MediaState state, long expectedEtag, CancellationToken cancellationToken = default)
+        public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
-            _writerWaiting.TrySetResult();
-            await _gate.Task;
-            return await _inner.WriteAsync(key, state, expectedEtag, cancellationToken);
+            if (stateName == "media")
+            {
+                _writerWaiting.TrySetResult();
+                await _gate.Task;
+            }
+
+            await _inner.WriteStateAsync(stateName, grainId, grainState);
         }
+
+        public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) => _inner.ClearStateAsync(stateName, grainId, grainState);
     }
 }

@@ -7,7 +7,6 @@ using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.Tests.Infrastructure;
-using static MrdSimulator.Gateway.Tests.Infrastructure.Wait;
 
 namespace MrdSimulator.Gateway.Tests.Notifications;
 
@@ -19,8 +18,8 @@ public sealed class StreamLimitsTests
     [Fact]
     public async Task AReaderThatTakesNothingIsCutWithinTheWriteTimeoutWhileAnotherReaderOfTheUserGetsEveryUpdate()
     {
-        using var factory = new SimulatorFactory { Options = new SimulatorOptions { StreamWriteTimeout = TimeSpan.FromSeconds(1) } };
-        var url = factory.StartOnLoopback();
+        using var factory = new SimulatorFactory { Kestrel = true, Options = new SimulatorOptions { StreamWriteTimeout = TimeSpan.FromSeconds(1) } };
+        var url = factory.Start().BaseAddress;
         var registry = factory.Services.GetRequiredService<SessionRegistry>();
         int Streams() => registry.Snapshot().Count(s => s.Transport == "sse");
         using var agent = factory.ClientFor("1234");
@@ -31,7 +30,7 @@ public sealed class StreamLimitsTests
         await slow.ConnectAsync(url.Host, url.Port);
         var credentials = Convert.ToBase64String("1234:secret"u8.ToArray());
         await slow.GetStream().WriteAsync(Encoding.ASCII.GetBytes($"GET /notifications HTTP/1.1\r\nHost: {url.Authority}\r\nAuthorization: Basic {credentials}\r\n\r\n"));
-        await WaitUntil(() => Streams() == 2);
+        await Eventually.TrueAsync(() => Streams() == 2, "two streams");
 
         // Updates until the slow reader's buffers are full and its stream is cut (a stuck stream fails at the deadline).
         Assert.Equal(HttpStatusCode.Accepted, (await agent.PutXmlAsync(Media, HttpExtensions.SignIn, "r0")).StatusCode);
@@ -68,7 +67,7 @@ public sealed class StreamLimitsTests
         // Other users are not affected, and a place frees when a stream ends.
         await using var other = await NotificationStream.OpenAsync(factory.ClientFor("1235"));
         await first.DisposeAsync();
-        await WaitUntil(() => limit.Count("1234") == 1);
+        await Eventually.TrueAsync(() => limit.Count("1234") == 1, "one session counted");
         await using var third = await NotificationStream.OpenAsync(agent);
         Assert.Equal(2, limit.Count("1234"));
     }

@@ -28,7 +28,7 @@ public sealed partial class AdminAccessTests
     [MemberData(nameof(TokenSettings))]
     public async Task EveryAdminRouteRefusesAMissingOrWrongTokenAndAcceptsTheBearerSchemeInAnyCase(string tokenSetting)
     {
-        await using var factory = new SimulatorFactory { Settings = new Dictionary<string, string> { [tokenSetting] = Token } };
+        await using var factory = new SimulatorFactory { Settings = new Dictionary<string, string?> { [tokenSetting] = Token } };
         using var client = factory.CreateClient();
         var routes = AdminRoutes(factory);
 
@@ -56,7 +56,7 @@ public sealed partial class AdminAccessTests
     {
         await using var factory = new SimulatorFactory
         {
-            Settings = new Dictionary<string, string> { ["Tasks:AdminToken"] = Token, ["Chaos:AdminAllowRemote"] = allowRemote ? "true" : "false" },
+            Settings = new Dictionary<string, string?> { ["Tasks:AdminToken"] = Token, ["Chaos:AdminAllowRemote"] = allowRemote ? "true" : "false" },
         };
         await using var remote = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton<IStartupFilter>(new PeerAddress(IPAddress.Parse("192.0.2.7")))));
         using var client = remote.CreateClient();

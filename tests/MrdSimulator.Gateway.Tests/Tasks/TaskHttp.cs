@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Text;
-using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace MrdSimulator.Gateway.Tests.Tasks;
 
@@ -9,18 +8,12 @@ internal sealed class TaskHttp : IDisposable
 {
     public const string AdminToken = "test-admin-token";
 
-    private readonly WebApplicationFactory<Program> _factory;
-
-    public TaskHttp()
+    private readonly SimulatorHost _factory = new()
     {
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseSetting("Simulator:Agents", "20");
-            b.UseSetting("Tasks:AdminToken", AdminToken);
-            b.UseSetting("Simulator:Xmpp:Port", "-1");
-        });
-        Anonymous = _factory.CreateClient();
-    }
+        Settings = new Dictionary<string, string?> { ["Simulator:Agents"] = "20", ["Tasks:AdminToken"] = AdminToken },
+    };
+
+    public TaskHttp() => Anonymous = _factory.CreateClient();
 
     public HttpClient Anonymous { get; }
 
@@ -29,12 +22,7 @@ internal sealed class TaskHttp : IDisposable
     /// <summary>The in-memory server, for requests a client cannot send (e.g. without a Host).</summary>
     public Microsoft.AspNetCore.TestHost.TestServer Server => _factory.Server;
 
-    public HttpClient As(string user)
-    {
-        var client = _factory.CreateClient();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:password")));
-        return client;
-    }
+    public HttpClient As(string user) => _factory.ClientFor(user);
 
     public static StringContent Xml(string xml) => new(xml, Encoding.UTF8, "application/xml");
 

@@ -1,11 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using MrdSimulator.Grains;
+using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Load.Cli;
 
 namespace MrdSimulator.Load.Tests.Chaos;
@@ -35,7 +31,7 @@ public sealed class ChaosAttributionTests
     public async Task UnderNotificationLossAnOutageAndAFailoverEveryLostOrContradictingNotificationIsExplainedByAFault()
     {
         await using var simulator = await RealSimulator.StartAsync();
-        var run = await RunAsync(simulator.BaseUrl, Plan);
+        var run = await RunAsync(simulator.BaseAddress, Plan);
 
         Assert.True(run.Code == ExitCodes.Passed, run.Output + run.Error);
         var n = run.Report.GetProperty("notifications");
@@ -68,14 +64,14 @@ public sealed class ChaosAttributionTests
     {
         await using var simulator = await RealSimulator.StartAsync();
         // A simulator bug stand-in: a few Updates of one agent disappear with no fault and no record.
-        var hub = simulator.Services.GetRequiredService<Silo>().Hub;
+        var hub = simulator.Services.GetRequiredService<NotificationHub>();
         var chaos = hub.Interceptor!;
         var seen = 0;
         hub.Interceptor = (notification, deliver) =>
             (notification.RequestId is not null && notification.Node.UserId == "1005" && Interlocked.Increment(ref seen) is >= 5 and <= 7)
             || chaos(notification, deliver);
 
-        var run = await RunAsync(simulator.BaseUrl, Plan);
+        var run = await RunAsync(simulator.BaseAddress, Plan);
 
         Assert.True(run.Code == ExitCodes.ThresholdsFailed, run.Output + run.Error);
         var n = run.Report.GetProperty("notifications");
@@ -121,37 +117,10 @@ public sealed class ChaosAttributionTests
     private sealed record RunOutcome(int Code, string Output, string Error, JsonElement Report, string Html, string NotificationsCsv);
 
     /// <summary>The simulator's own Program on Kestrel at 127.0.0.1 with a free port, XMPP off.</summary>
-    private sealed class RealSimulator : IAsyncDisposable
+    private static class RealSimulator
     {
-        private readonly WebApplicationFactory<global::Program> _factory;
-
-        private RealSimulator(WebApplicationFactory<global::Program> factory, Uri baseUrl)
-        {
-            _factory = factory;
-            BaseUrl = baseUrl;
-        }
-
-        public Uri BaseUrl { get; }
-
-        public IServiceProvider Services => _factory.Services;
-
-        public static Task<RealSimulator> StartAsync()
-        {
-            var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
-            {
-                web.UseSetting("urls", "http://127.0.0.1:0");
-                web.UseSetting("Simulator:Agents", "20");
-                web.UseSetting("Simulator:Xmpp:Port", "-1");
-                web.UseSetting("Chaos:AdminToken", Token);
-                web.UseSetting("Logging:LogLevel:Default", "Error");
-            });
-            factory.UseKestrel();
-            factory.StartServer();
-            var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return Task.FromResult(new RealSimulator(factory, new Uri(address)));
-        }
-
-        public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
+        public static Task<SimulatorHost> StartAsync() => Task.FromResult(SimulatorHost.StartKestrel(
+            ("Simulator:Agents", "20"), ("Simulator:Xmpp:Port", "-1"), ("Chaos:AdminToken", Token), ("Logging:LogLevel:Default", "Error")));
     }
 }
 

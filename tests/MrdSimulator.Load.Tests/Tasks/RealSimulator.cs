@@ -1,12 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace MrdSimulator.Load.Tests.Tasks;
 
@@ -19,12 +14,12 @@ internal sealed class RealSimulator : IAsyncDisposable
 {
     public const string AdminToken = "load-tests-admin-token-0123456789";
 
-    private readonly WebApplicationFactory<global::Program> _factory;
+    private readonly SimulatorHost _host;
 
-    private RealSimulator(WebApplicationFactory<global::Program> factory, Uri baseUrl, TaskSwallower? swallower)
+    private RealSimulator(SimulatorHost host, TaskSwallower? swallower)
     {
-        _factory = factory;
-        BaseUrl = baseUrl;
+        _host = host;
+        BaseUrl = host.BaseAddress;
         Swallower = swallower;
     }
 
@@ -35,31 +30,24 @@ internal sealed class RealSimulator : IAsyncDisposable
     public static RealSimulator Start(double timeScale = 1, int swallowEvery = 0, string? directoryFile = null)
     {
         var swallower = swallowEvery > 0 ? new TaskSwallower(swallowEvery) : null;
-        var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
+        var settings = new Dictionary<string, string?>
         {
-            web.UseSetting("urls", "http://127.0.0.1:0");
-            web.UseSetting("Simulator:Agents", "100");
-            web.UseSetting("Simulator:Xmpp:Port", "-1");
-            web.UseSetting("Tasks:AdminToken", AdminToken);
-            web.UseSetting("Tasks:TimeScale", timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            if (directoryFile is not null)
-            {
-                web.UseSetting("Simulator:DirectoryFile", directoryFile);
-            }
+            ["Simulator:Agents"] = "100",
+            ["Simulator:Xmpp:Port"] = "-1",
+            ["Tasks:AdminToken"] = AdminToken,
+            ["Tasks:TimeScale"] = timeScale.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        if (directoryFile is not null)
+        {
+            settings["Simulator:DirectoryFile"] = directoryFile;
+        }
 
-            web.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-            if (swallower is not null)
-            {
-                web.ConfigureTestServices(s => s.AddSingleton<IStartupFilter>(swallower));
-            }
-        });
-        factory.UseKestrel();
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new RealSimulator(factory, new Uri(address), swallower);
+        var host = SimulatorHost.StartKestrel(settings, swallower is null ? null : s => s.AddSingleton<IStartupFilter>(swallower));
+        return new RealSimulator(host, swallower);
     }
 
-    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
+    public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 }
 
 /// <summary>Every n-th <c>POST /ccp/task/feed/…</c> is answered 201 with a made-up contact and never reaches the simulator.</summary>

@@ -52,7 +52,7 @@ public sealed class RawWebSocket : IAsyncDisposable
     /// <summary>Opens an XMPP stream, authenticates with PLAIN and binds <paramref name="resource"/>.</summary>
     public static async Task<RawWebSocket> SignInAsync(SimulatorHost host, string user, string resource, string password = "password")
     {
-        var socket = await ConnectAsync(host.HttpBase);
+        var socket = await ConnectAsync(host.BaseAddress);
         var open = $"<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='{host.Domain}' version='1.0'/>";
         await socket.SendTextAsync(open);
         await socket.ReadTextUntilAsync("</stream:features>");
