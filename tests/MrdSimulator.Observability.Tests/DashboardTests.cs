@@ -122,7 +122,8 @@ public sealed class DashboardTests
         Assert.Equal(root.GetProperty("notifications").GetProperty("published").GetInt64().ToString(CultureInfo.InvariantCulture), page.Value("notifications-published"));
         Assert.Equal(root.GetProperty("grains").GetProperty("active").GetInt64().ToString(CultureInfo.InvariantCulture), page.Value("kpi-grains"));
         Assert.Equal("IN_SERVICE", page.ServiceStatus);
-        Assert.True(long.Parse(page.Value("kpi-mailbox")!, CultureInfo.InvariantCulture) >= 0, $"mailbox depth {page.Value("kpi-mailbox")}");
+        Assert.Equal(root.GetProperty("grains").GetProperty("rejected").GetInt64().ToString(CultureInfo.InvariantCulture), page.Value("kpi-rejected"));
+        Assert.True(root.GetProperty("grains").GetProperty("active").GetInt64() >= 16, "every signed-in pair has an activation");
 
         // Charts are drawn with real geometry, and the layout fits the 1440 px window.
         Assert.True(page.RequestChartWidth > 100, $"{browser.Name}: the requests sparkline is {page.RequestChartWidth} px wide");

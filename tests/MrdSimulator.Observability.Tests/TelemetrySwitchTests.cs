@@ -31,8 +31,10 @@ public sealed class TelemetrySwitchTests
 
         var export = host.Services.GetRequiredService<OpenTelemetryExport>();
 
-        Assert.Null(export.Meters);
-        Assert.Null(export.Tracer);
+        Assert.False(export.Metrics);
+        Assert.False(export.Traces);
+        Assert.Null(host.Services.GetService<OpenTelemetry.Metrics.MeterProvider>());
+        Assert.Null(host.Services.GetService<OpenTelemetry.Trace.TracerProvider>());
         using var metrics = await host.Http.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", metrics.Content.Headers.ContentType!.ToString());

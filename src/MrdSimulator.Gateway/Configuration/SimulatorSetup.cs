@@ -107,7 +107,7 @@ public static class SimulatorSetup
         services.AddHostedService(sp => sp.GetRequiredService<NotificationRelay>());
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
-        services.AddObservability(options);
+        services.AddObservability(options, builder.Configuration);
         services.AddSingleton<Notifications.UserSessionLimit>();
         services.AddXmpp();
         return builder;

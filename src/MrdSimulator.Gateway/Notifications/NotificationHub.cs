@@ -12,24 +12,24 @@ namespace MrdSimulator.Gateway.Notifications;
 /// subscriber of a node sees its Updates in one order, the order they arrived. Delivery never waits on a
 /// subscriber: transports give each session a bounded inbox.
 /// </summary>
-public sealed class NotificationHub : IDisposable
+public sealed class NotificationHub
 {
     public const string MeterName = "MrdSimulator.Notifications";
 
     private readonly ConcurrentDictionary<NodeKey, Topic> _topics = new();
-    private readonly Meter _meter = new(MeterName);
-    private readonly Counter<long> _published;
+    private readonly Counter<long> _received;
     private readonly Counter<long> _delivered;
     private readonly Counter<long> _dropped;
-    private long _publishedTotal;
+    private long _receivedTotal;
     private long _deliveredTotal;
     private long _droppedTotal;
 
-    public NotificationHub()
+    public NotificationHub(IMeterFactory meters)
     {
-        _published = _meter.CreateCounter<long>("mrdsim.notifications.published", description: "Updates published");
-        _delivered = _meter.CreateCounter<long>("mrdsim.notifications.delivered", description: "Updates handed to a subscriber");
-        _dropped = _meter.CreateCounter<long>("mrdsim.notifications.dropped", description: "Updates a subscriber could not take (inbox full)");
+        var meter = meters.Create(MeterName);
+        _received = meter.CreateCounter<long>("mrdsim.notifications.received", unit: "{update}", description: "Updates that reached this process's sessions' nodes");
+        _delivered = meter.CreateCounter<long>("mrdsim.notifications.delivered", unit: "{update}", description: "Updates handed to a session");
+        _dropped = meter.CreateCounter<long>("mrdsim.notifications.dropped", unit: "{update}", description: "Updates a session could not take (inbox full)");
     }
 
     /// <summary>Sees every Update before delivery; the chaos layer uses it to drop, delay or duplicate.</summary>
@@ -38,7 +38,8 @@ public sealed class NotificationHub : IDisposable
     /// <summary>Sees Updates published to nobody and new subscriptions (chaos accounting); null costs one check.</summary>
     public INotificationLossObserver? LossObserver { get; set; }
 
-    public long PublishedTotal => Interlocked.Read(ref _publishedTotal);
+    /// <summary>Updates that reached this process (from the grains, through <see cref="NotificationRelay"/>).</summary>
+    public long ReceivedTotal => Interlocked.Read(ref _receivedTotal);
 
     public long DeliveredTotal => Interlocked.Read(ref _deliveredTotal);
 
@@ -71,8 +72,8 @@ public sealed class NotificationHub : IDisposable
     public void Publish(Update update)
     {
         var node = update.NodeKey;
-        Interlocked.Increment(ref _publishedTotal);
-        _published.Add(1);
+        Interlocked.Increment(ref _receivedTotal);
+        _received.Add(1);
         if (!_topics.TryGetValue(node, out var topic))
         {
             ReportNobody(node, update);
@@ -87,7 +88,8 @@ public sealed class NotificationHub : IDisposable
                 return;
             }
 
-            using var activity = SimulatorActivity.Source.StartActivity("notification publish", ActivityKind.Producer);
+            // A child of the grain call that published the Update (its context travels with it), not of whatever runs now.
+            using var activity = SimulatorActivity.Source.StartActivity("notification publish", ActivityKind.Producer, update.TraceParent);
             activity?.SetTag("mrdsim.notification.node", node.Path);
             activity?.SetTag("mrdsim.notification.subscribers", topic.Sinks.Length);
 
@@ -100,8 +102,6 @@ public sealed class NotificationHub : IDisposable
             Deliver(topic, notification);
         }
     }
-
-    public void Dispose() => _meter.Dispose();
 
     private void ReportNobody(NodeKey node, Update update)
     {

@@ -30,24 +30,24 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     private readonly ILogger<NotificationRelay> _log;
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string User, int Mrd), (long Epoch, long Sequence)> _sources = new();
-    private readonly Meter _meter = new(NotificationHub.MeterName + ".Relay");
     private readonly CancellationTokenSource _stopping = new();
     private IUpdateSubscriber? _self;
     private Task? _renewals;
     private long _gaps;
     private long _repeats;
 
-    public NotificationRelay(IGrainFactory grains, NotificationHub hub, SimulatorDirectory directory, ILogger<NotificationRelay> log)
+    public NotificationRelay(IGrainFactory grains, NotificationHub hub, SimulatorDirectory directory, IMeterFactory meters, ILogger<NotificationRelay> log)
     {
+        var meter = meters.Create(NotificationHub.MeterName);
         _grains = grains;
         _hub = hub;
         _directory = directory;
         _log = log;
-        _meter.CreateObservableCounter("mrdsim.notifications.gaps", () => Interlocked.Read(ref _gaps),
+        meter.CreateObservableCounter("mrdsim.notifications.gaps", () => Interlocked.Read(ref _gaps),
             description: "Updates missing from a source's sequence when the next one arrived (lost before reaching this process)");
-        _meter.CreateObservableCounter("mrdsim.notifications.repeats", () => Interlocked.Read(ref _repeats),
+        meter.CreateObservableCounter("mrdsim.notifications.repeats", () => Interlocked.Read(ref _repeats),
             description: "Updates that arrived out of their source's order or twice");
-        _meter.CreateObservableGauge("mrdsim.notifications.watched_users", () => _watches.Count,
+        meter.CreateObservableGauge("mrdsim.notifications.watched_users", () => _watches.Count,
             description: "Users whose Updates this process subscribes to");
     }
 
@@ -120,11 +120,7 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
         }
     }
 
-    public void Dispose()
-    {
-        _stopping.Dispose();
-        _meter.Dispose();
-    }
+    public void Dispose() => _stopping.Dispose();
 
     private IUpdateSubscriber Self => _self ?? throw new InvalidOperationException("The notification relay has not started");
 

@@ -14,7 +14,7 @@ namespace MrdSimulator.Gateway.Observability;
 /// </summary>
 public static class ObservabilitySetup
 {
-    public static IServiceCollection AddObservability(this IServiceCollection services, SimulatorOptions options)
+    public static IServiceCollection AddObservability(this IServiceCollection services, SimulatorOptions options, IConfiguration configuration)
     {
         services.AddSimulatorHealthChecks();
         if (options.Telemetry == TelemetryMode.Off)
@@ -26,7 +26,7 @@ public static class ObservabilitySetup
             MetricsSetup.Filter(sp.GetService<IMeterFactory>()),
             MetricsSetup.BucketsFor));
         services.AddSingleton<AgentCensus>();
-        services.AddSingleton(sp => OpenTelemetryExport.Start(sp.GetRequiredService<IConfiguration>(), MetricsSetup.MeterNames));
+        OpenTelemetryExport.AddOpenTelemetryExport(services, configuration, MetricsSetup.MeterNames);
         services.AddSingleton<DashboardHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardHistory>());
         services.AddSingleton<DashboardSnapshotBuilder>();
@@ -46,11 +46,6 @@ public static class ObservabilitySetup
         // Built now, before the first request: the listeners must be in place when traffic starts.
         app.Services.GetRequiredService<MetricCollector>();
         app.Services.GetRequiredService<AgentCensus>();
-        if (app.Services.GetRequiredService<OpenTelemetryExport>().Tracer is not null)
-        {
-            app.UseMiddleware<RequestSpanEnricher>();
-        }
-
         app.MapMetricsEndpoint();
         app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(DashboardApi.StartupLine(app.Urls)));

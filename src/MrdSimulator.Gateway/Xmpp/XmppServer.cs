@@ -25,7 +25,6 @@ public sealed class XmppServer : IHostedService, IDisposable
     private readonly ConcurrentDictionary<string, XmppSession> _bound = new(StringComparer.Ordinal);
     private readonly ILogger<XmppServer> _logger;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly Meter _meter = new(MeterName);
     private readonly X509Certificate2? _certificate;
     private Socket? _listener;
     private Task? _acceptLoop;
@@ -34,8 +33,9 @@ public sealed class XmppServer : IHostedService, IDisposable
     private long _slowConsumers;
     private long _rejected;
 
-    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, NotificationRelay relay, ILogger<XmppServer> logger, UserSessionLimit sessionLimit)
+    public XmppServer(SimulatorOptions options, SimulatorDirectory directory, FinesseAuthenticator authenticator, NotificationHub hub, NotificationRelay relay, ILogger<XmppServer> logger, UserSessionLimit sessionLimit, IMeterFactory meters)
     {
+        var meter = meters.Create(MeterName);
         Options = options.Xmpp;
         SessionLimit = sessionLimit;
         Domain = options.XmppDomain;
@@ -49,9 +49,9 @@ public sealed class XmppServer : IHostedService, IDisposable
             _certificate = X509CertificateLoader.LoadPkcs12FromFile(file, Options.CertificatePassword);
         }
 
-        _meter.CreateObservableGauge("mrdsim.xmpp.connections", () => Volatile.Read(ref _connections), description: "Open XMPP connections");
-        _meter.CreateObservableCounter("mrdsim.xmpp.slow_consumers", () => Interlocked.Read(ref _slowConsumers), description: "Sessions closed because their outbound queue filled");
-        _meter.CreateObservableCounter("mrdsim.xmpp.rejected", () => Interlocked.Read(ref _rejected), description: "Connections refused by the connection cap");
+        meter.CreateObservableGauge("mrdsim.xmpp.connections", () => Volatile.Read(ref _connections), description: "Open XMPP connections");
+        meter.CreateObservableCounter("mrdsim.xmpp.slow_consumers", () => Interlocked.Read(ref _slowConsumers), description: "Sessions closed because their outbound queue filled");
+        meter.CreateObservableCounter("mrdsim.xmpp.rejected", () => Interlocked.Read(ref _rejected), description: "Connections refused by the connection cap");
     }
 
     public XmppOptions Options { get; }
@@ -148,7 +148,6 @@ public sealed class XmppServer : IHostedService, IDisposable
 
         _stopping.Dispose();
         _listener?.Dispose();
-        _meter.Dispose();
         _certificate?.Dispose();
     }
 

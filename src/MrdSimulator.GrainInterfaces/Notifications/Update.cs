@@ -10,8 +10,10 @@ namespace MrdSimulator.GrainInterfaces.Notifications;
 /// <paramref name="Sequence"/>, the source whose order a receiver checks.</param>
 /// <param name="Epoch">Identifies the publishing activation; a new activation starts a new sequence.</param>
 /// <param name="Sequence">Position among the Updates of this activation, from 1 and without gaps.</param>
+/// <param name="TraceParent">The W3C trace context of the grain call that published it (when traced), so delivery
+/// continues the request's trace across the outbox and processes.</param>
 [GenerateSerializer, Immutable, Alias("Update")]
-public sealed record Update(string UserId, NodeKind Node, int MrdId, long Epoch, long Sequence, string? RequestId, string Xml)
+public sealed record Update(string UserId, NodeKind Node, int MrdId, long Epoch, long Sequence, string? RequestId, string Xml, string? TraceParent = null)
 {
     public NodeKey NodeKey => new(UserId, Node);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MrdSimulator.Grains.Chaos;
+using MrdSimulator.Grains.Diagnostics;
 using MrdSimulator.Grains.Messaging;
 using MrdSimulator.Grains.Simulation;
 using MrdSimulator.Grains.Storage;
@@ -23,6 +24,7 @@ public static class SimulatorSiloBuilderExtensions
         services.TryAddSingleton<SimulationWork>();
         services.TryAddSingleton<GrainOutbox>();
         services.TryAddSingleton<MediaFaultHook>();
+        services.TryAddSingleton<SiloMetrics>();
         services.TryAddKeyedSingleton(TimeProviderNames.Grains, TimeProvider.System);
 
         switch (options.Store)

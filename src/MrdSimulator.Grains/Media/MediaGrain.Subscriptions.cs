@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics;
 using MrdSimulator.GrainInterfaces.Notifications;
 
 namespace MrdSimulator.Grains.Media;
@@ -94,13 +95,14 @@ public sealed partial class MediaGrain
     /// <summary>Renders one Update, only if someone subscribes, and hands it to every live subscriber's outbox lane.</summary>
     private void Publish<TArg>(NodeKind node, string? requestId, TArg arg, Func<TArg, string> render)
     {
+        metrics.Published();
         var subscribers = state.State.Subscribers;
         if (subscribers.IsEmpty)
         {
             return;
         }
 
-        var update = new Update(_key.UserId, node, _key.MrdId, _epoch, ++_sequence, requestId, render(arg));
+        var update = new Update(_key.UserId, node, _key.MrdId, _epoch, ++_sequence, requestId, render(arg), Activity.Current?.Id);
         var now = Environment.TickCount64;
         foreach (var subscription in subscribers)
         {

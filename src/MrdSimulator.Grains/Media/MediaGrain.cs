@@ -6,6 +6,7 @@ using MrdSimulator.Domain.Xml;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Notifications;
 using MrdSimulator.Grains.Chaos;
+using MrdSimulator.Grains.Diagnostics;
 using MrdSimulator.Grains.Messaging;
 using MrdSimulator.Grains.Simulation;
 using MrdSimulator.Grains.Storage;
@@ -23,6 +24,7 @@ public sealed partial class MediaGrain(
     SimulatorDirectory directory,
     GrainOutbox outbox,
     MediaFaultHook faults,
+    SiloMetrics metrics,
     SimulationWork work,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IMediaGrain
 {

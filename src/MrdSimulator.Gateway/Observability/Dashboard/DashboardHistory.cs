@@ -43,11 +43,16 @@ public sealed class DashboardHistory(MetricCollector collector, NotificationHub 
         }
     }
 
+    /// <summary>Updates the grains of this process published (the silo's counter; 0 in a process without a silo).</summary>
+    public static long PublishedTotal(IReadOnlyList<MetricFamily> metrics) =>
+        (long)metrics.Where(m => m.Name == "mrdsim.notifications.published").Sum(m => m.Total);
+
     /// <summary>Takes one sample now (the background loop calls it every second; tests call it directly).</summary>
     public void Sample()
     {
-        var (requests, buckets) = FinesseRequests(collector.Collect(observe: false));
-        var now = new Totals(time.GetUtcNow(), requests, buckets, hub.PublishedTotal, hub.DeliveredTotal);
+        var metrics = collector.Collect(observe: false);
+        var (requests, buckets) = FinesseRequests(metrics);
+        var now = new Totals(time.GetUtcNow(), requests, buckets, PublishedTotal(metrics), hub.DeliveredTotal);
         lock (_gate)
         {
             if (_totals.Count > 0)

@@ -117,7 +117,7 @@ public sealed class DashboardSnapshotBuilder(
                 [.. report.Entries.Select(e => new CheckSummary(e.Key, e.Value.Status.ToString(), e.Value.Description))]),
             agents,
             new HttpSummary(requestsTotal, last?.RequestsPerSecond ?? 0, latency, routes),
-            new NotificationSummary(hub.PublishedTotal, hub.DeliveredTotal, hub.DroppedTotal, last?.PublishedPerSecond ?? 0, last?.DeliveredPerSecond ?? 0),
+            new NotificationSummary(DashboardHistory.PublishedTotal(metrics), hub.DeliveredTotal, hub.DroppedTotal, last?.PublishedPerSecond ?? 0, last?.DeliveredPerSecond ?? 0),
             grains,
             samples,
             [.. extra.OrderBy(s => s.Order).ThenBy(s => s.Id, StringComparer.Ordinal)]);

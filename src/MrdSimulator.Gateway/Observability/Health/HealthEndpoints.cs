@@ -97,7 +97,7 @@ internal sealed class StorageHealthCheck(IGrainFactory grains) : IHealthCheck
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The type only: messages of storage drivers can carry connection strings.
-            return HealthCheckResult.Unhealthy("unreachable: " + ex.GetType().Name);
+            return HealthCheckResult.Unhealthy("unreachable: " + ex.GetBaseException().GetType().Name);
         }
     }
 }

@@ -20,18 +20,17 @@ public sealed class AgentCensus : IDisposable
     private readonly IGrainFactory _grains;
     private readonly SimulatorDirectory _directory;
     private readonly GrainOutbox? _localSilo;
-    private readonly Meter _meter = new(MeterName);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private AgentCounts _last = new([]);
-    private long _lastAt = long.MinValue;
+    private long _lastAt = -1;
 
     /// <param name="localSilo">The co-hosted silo's outbox, flushed first so a count includes what this process just did.</param>
-    public AgentCensus(IGrainFactory grains, SimulatorDirectory directory, GrainOutbox? localSilo = null)
+    public AgentCensus(IGrainFactory grains, SimulatorDirectory directory, IMeterFactory meters, GrainOutbox? localSilo = null)
     {
         _grains = grains;
         _directory = directory;
         _localSilo = localSilo;
-        _meter.CreateObservableGauge("mrdsim.agents", Observe, unit: "{agent}", description: "Agents per state per Media Routing Domain");
+        meters.Create(MeterName).CreateObservableGauge("mrdsim.agents", Observe, unit: "{agent}", description: "Agents per state per Media Routing Domain");
     }
 
     /// <summary>The last counts (possibly a second old; empty before the first refresh).</summary>
@@ -40,7 +39,7 @@ public sealed class AgentCensus : IDisposable
     /// <summary>The counts, refreshed when older than a second.</summary>
     public async Task<AgentCounts> CountAsync(CancellationToken cancellationToken = default)
     {
-        if (Environment.TickCount64 - Volatile.Read(ref _lastAt) <= MaxAge.TotalMilliseconds)
+        if (IsFresh(Volatile.Read(ref _lastAt)))
         {
             return Last;
         }
@@ -48,7 +47,7 @@ public sealed class AgentCensus : IDisposable
         await _refreshing.WaitAsync(cancellationToken);
         try
         {
-            if (Environment.TickCount64 - _lastAt > MaxAge.TotalMilliseconds)
+            if (!IsFresh(_lastAt))
             {
                 Volatile.Write(ref _last, await RecountAsync());
                 Volatile.Write(ref _lastAt, Environment.TickCount64);
@@ -91,16 +90,26 @@ public sealed class AgentCensus : IDisposable
         return new AgentCounts(result);
     }
 
-    public void Dispose()
+    public void Dispose() => _refreshing.Dispose();
+
+    /// <summary>A refresh nobody waits for: a grain that cannot answer now leaves the last count in place.</summary>
+    private async Task RefreshAsync()
     {
-        _meter.Dispose();
-        _refreshing.Dispose();
+        try
+        {
+            await CountAsync();
+        }
+        catch (Exception ex) when (Http.GrainFailureMiddleware.IsGrainFailure(ex))
+        {
+        }
     }
+
+    private static bool IsFresh(long countedAt) => countedAt >= 0 && Environment.TickCount64 - countedAt <= MaxAge.TotalMilliseconds;
 
     private IEnumerable<Measurement<long>> Observe()
     {
         // Callbacks cannot wait for grains: report the last count and refresh it in the background.
-        _ = CountAsync();
+        _ = RefreshAsync();
         foreach (var mrd in Last.Mrds)
         {
             foreach (var (state, count) in mrd.States)

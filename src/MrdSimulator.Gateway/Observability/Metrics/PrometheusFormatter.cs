@@ -6,7 +6,8 @@ namespace MrdSimulator.Gateway.Observability.Metrics;
 /// Writes collected metrics in the Prometheus text exposition format 0.0.4, naming them the way
 /// OpenTelemetry's Prometheus compatibility rules do: dots and other invalid characters become '_', the
 /// unit becomes a suffix (s → _seconds, By → _bytes, annotations like {agent} dropped), monotonic counters
-/// end in _total, histograms expand to _bucket{le}/_sum/_count.
+/// end in _total, histograms expand to _bucket{le}/_sum/_count. Prometheus wants base units (promtool flags anything
+/// else), so instruments in milliseconds or mebibytes (Orleans' own) are written in seconds and bytes.
 /// </summary>
 public static class PrometheusFormatter
 {
@@ -18,8 +19,9 @@ public static class PrometheusFormatter
         // Two instruments that map to one name (the same meter in two scopes) become one family.
         var merged = new Dictionary<string, (MetricFamily Family, string Type, List<MetricSeries> Series)>(StringComparer.Ordinal);
         var order = new List<string>();
-        foreach (var family in families)
+        foreach (var original in families)
         {
+            var family = InBaseUnit(original);
             var name = MetricName(family);
             var type = family.Kind switch
             {
@@ -108,6 +110,34 @@ public static class PrometheusFormatter
     /// <summary>HELP text escapes backslash and line feed.</summary>
     public static string EscapeHelp(string help) =>
         help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    /// <summary>The family in seconds or bytes when its unit is a multiple of one (values, sums and bucket bounds scaled).</summary>
+    public static MetricFamily InBaseUnit(MetricFamily family)
+    {
+        var (factor, unit) = family.Unit switch
+        {
+            "ms" => (0.001, "s"),
+            "us" => (0.000_001, "s"),
+            "ns" => (0.000_000_001, "s"),
+            "KiBy" => (1024.0, "By"),
+            "MiBy" or "MB" => (1024.0 * 1024, "By"),
+            _ => (1.0, family.Unit),
+        };
+        if (factor == 1.0)
+        {
+            return family;
+        }
+
+        // Orleans also spells the unit into some names (orleans-runtime-available-memory-MB): drop it, the suffix says it.
+        var name = family.Unit is { } original && family.Name.EndsWith("-" + original, StringComparison.Ordinal) ? family.Name[..^(original.Length + 1)] : family.Name;
+        return family with
+        {
+            Name = name,
+            Unit = unit,
+            Bounds = family.Bounds?.Select(b => b * factor).ToList(),
+            Series = [.. family.Series.Select(x => x with { Value = x.Value * factor, Sum = x.Sum * factor })],
+        };
+    }
 
     private static string UnitSuffix(string? unit, MetricKind kind)
     {

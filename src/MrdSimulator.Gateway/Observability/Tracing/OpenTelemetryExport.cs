@@ -9,85 +9,60 @@ using OpenTelemetry.Trace;
 namespace MrdSimulator.Gateway.Observability.Tracing;
 
 /// <summary>
-/// OTLP export of metrics and traces, configured by the standard OTEL_* variables (read from the app's
-/// configuration, which includes the environment). Nothing is built, so nothing listens and nothing is
-/// exported, unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT, or the per-signal
-/// OTEL_EXPORTER_OTLP_METRICS_ENDPOINT / _TRACES_ENDPOINT).
+/// OTLP export of metrics and traces through OpenTelemetry's hosting package, configured by the standard OTEL_*
+/// variables (read from the app's configuration, which includes the environment). Nothing is registered, so nothing
+/// listens and nothing is exported, unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT, or the per-signal
+/// OTEL_EXPORTER_OTLP_METRICS_ENDPOINT / _TRACES_ENDPOINT). Traces join ASP.NET Core's request spans (its
+/// instrumentation package), Orleans' grain call spans and the simulator's own.
 /// </summary>
-public sealed class OpenTelemetryExport : IDisposable
+public sealed class OpenTelemetryExport(bool metrics, bool traces)
 {
     public const string DefaultServiceName = "mrd-simulator";
 
-    private OpenTelemetryExport(MeterProvider? meters, TracerProvider? tracer)
-    {
-        Meters = meters;
-        Tracer = tracer;
-    }
-
-    public MeterProvider? Meters { get; }
-
-    public TracerProvider? Tracer { get; }
-
-    public static OpenTelemetryExport Start(IConfiguration configuration, IReadOnlyList<string> meterNames)
-    {
-        if (IsTrue(configuration["OTEL_SDK_DISABLED"]))
-        {
-            return new OpenTelemetryExport(null, null);
-        }
-
-        var anyEndpoint = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
-        var exportMetrics = (anyEndpoint || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"]))
-            && !IsNone(configuration["OTEL_METRICS_EXPORTER"]);
-        var exportTraces = (anyEndpoint || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"]))
-            && !IsNone(configuration["OTEL_TRACES_EXPORTER"]);
-        if (!exportMetrics && !exportTraces)
-        {
-            return new OpenTelemetryExport(null, null);
-        }
-
-        var settings = WithSpecDefaults(configuration);
-        var resource = ResourceBuilder.CreateDefault()
-            .AddService(configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : DefaultServiceName,
-                serviceVersion: typeof(OpenTelemetryExport).Assembly.GetName().Version?.ToString());
-
-        MeterProvider? meters = null;
-        if (exportMetrics)
-        {
-            var builder = Sdk.CreateMeterProviderBuilder()
-                .ConfigureServices(s => s.AddSingleton(settings))
-                .SetResourceBuilder(resource)
-                .AddView("http.server.request.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [.. MetricsSetup.RequestDurationBuckets] });
-            foreach (var meter in meterNames)
-            {
-                builder.AddMeter(meter);
-            }
-
-            meters = builder.AddOtlpExporter().Build();
-        }
-
-        TracerProvider? tracer = null;
-        if (exportTraces)
-        {
-            tracer = Sdk.CreateTracerProviderBuilder()
-                .ConfigureServices(s => s.AddSingleton(settings))
-                .SetResourceBuilder(resource)
-                .SetSampler(Sampler(settings))
-                .AddSource(SimulatorActivity.SourceName, "Microsoft.AspNetCore", "Microsoft.Orleans.*")
-                .AddOtlpExporter()
-                .Build();
-        }
-
-        return new OpenTelemetryExport(meters, tracer);
-    }
-
-    public void Dispose()
-    {
-        Meters?.Dispose();
-        Tracer?.Dispose();
-    }
-
     /// <summary>Traces per second the default sampler keeps.</summary>
     public const double DefaultTracesPerSecond = 100;
+
+    public bool Metrics { get; } = metrics;
+
+    public bool Traces { get; } = traces;
+
+    public static IServiceCollection AddOpenTelemetryExport(IServiceCollection services, IConfiguration configuration, IReadOnlyList<string> meterNames)
+    {
+        var export = Decide(configuration);
+        services.AddSingleton(export);
+        if (!export.Metrics && !export.Traces)
+        {
+            return services;
+        }
+
+        var otel = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(
+            configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } name ? name : DefaultServiceName,
+            serviceVersion: typeof(OpenTelemetryExport).Assembly.GetName().Version?.ToString()));
+        if (export.Metrics)
+        {
+            otel.WithMetrics(m =>
+            {
+                foreach (var meter in meterNames)
+                {
+                    m.AddMeter(meter);
+                }
+
+                m.AddView("http.server.request.duration", new ExplicitBucketHistogramConfiguration { Boundaries = [.. MetricsSetup.RequestDurationBuckets] })
+                    .AddOtlpExporter(o => SpecDefaults(o, configuration));
+            });
+        }
+
+        if (export.Traces)
+        {
+            otel.WithTracing(t => t
+                .SetSampler(Sampler(configuration))
+                .AddSource(SimulatorActivity.SourceName, "Microsoft.Orleans.*")
+                .AddAspNetCoreInstrumentation()
+                .AddOtlpExporter(o => SpecDefaults(o, configuration)));
+        }
+
+        return services;
+    }
 
     /// <summary>
     /// OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG with the specification's values, plus <c>ratelimited</c> /
@@ -113,19 +88,29 @@ public sealed class OpenTelemetryExport : IDisposable
         };
     }
 
-    /// <summary>
-    /// The specification's default protocol is http/protobuf (port 4318); the .NET exporter's own default is
-    /// gRPC. Without OTEL_EXPORTER_OTLP_PROTOCOL we follow the specification.
-    /// </summary>
-    private static IConfiguration WithSpecDefaults(IConfiguration configuration)
+    private static OpenTelemetryExport Decide(IConfiguration configuration)
     {
-        var defaults = new Dictionary<string, string?>();
-        if (string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"]))
+        if (IsTrue(configuration["OTEL_SDK_DISABLED"]))
         {
-            defaults["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+            return new OpenTelemetryExport(false, false);
         }
 
-        return new ConfigurationBuilder().AddInMemoryCollection(defaults).AddConfiguration(configuration).Build();
+        var anyEndpoint = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        return new OpenTelemetryExport(
+            (anyEndpoint || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"])) && !IsNone(configuration["OTEL_METRICS_EXPORTER"]),
+            (anyEndpoint || !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"])) && !IsNone(configuration["OTEL_TRACES_EXPORTER"]));
+    }
+
+    /// <summary>
+    /// The specification's default protocol is http/protobuf (port 4318); the .NET exporter's own default is gRPC.
+    /// Without OTEL_EXPORTER_OTLP_PROTOCOL we follow the specification.
+    /// </summary>
+    private static void SpecDefaults(OtlpExporterOptions options, IConfiguration configuration)
+    {
+        if (string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_PROTOCOL"]))
+        {
+            options.Protocol = OtlpExportProtocol.HttpProtobuf;
+        }
     }
 
     private static bool IsTrue(string? value) => string.Equals(value?.Trim(), "true", StringComparison.OrdinalIgnoreCase);
