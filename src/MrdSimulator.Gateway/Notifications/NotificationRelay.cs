@@ -33,6 +33,7 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     private readonly CancellationTokenSource _stopping = new();
     private IUpdateSubscriber? _self;
     private Task? _renewals;
+    private int _disposed;
     private long _gaps;
     private long _repeats;
 
@@ -113,6 +114,11 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         if (_renewals is not null)
         {
@@ -120,7 +126,15 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
         }
     }
 
-    public void Dispose() => _stopping.Dispose();
+    /// <summary>A test host may be disposed before it is stopped; stopping afterwards is then a no-op.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _stopping.Cancel();
+            _stopping.Dispose();
+        }
+    }
 
     private IUpdateSubscriber Self => _self ?? throw new InvalidOperationException("The notification relay has not started");
 
