@@ -11,6 +11,9 @@ apt_packages=(
   firefox-esr        # the dashboard tests in Firefox (driven over WebDriver BiDi, no geckodriver)
   prometheus         # promtool check metrics, and a real Prometheus scraping /metrics
   python3-slixmpp    # a real XMPP client over TCP (conformance tests)
+  redis-server       # the cluster on Redis: membership and grain state (cluster tests, deploy/local/cluster)
+  nginx              # the cluster's load balancer for HTTP, WebSocket and BOSH
+  libnginx-mod-stream # and for XMPP over TCP (nginx stream module)
 )
 
 command -v npm >/dev/null || apt_packages+=(nodejs npm)

@@ -30,8 +30,11 @@ try
     directory = SimulatorSetup.LoadDirectory(options);
     var chaos = ChaosOptions.Read(builder.Configuration);
     builder.AddSimulator(options, directory);
-    builder.Services.AddTaskSimulation(builder.Configuration);
-    builder.Services.AddChaos(chaos);
+    builder.Services.AddTaskSimulation(builder.Configuration, options.Role);
+    if (options.Role != SimulatorRole.Silo)
+    {
+        builder.Services.AddChaos(chaos);
+    }
 }
 catch (Exception ex) when (ex is DirectoryException or OptionsException or InvalidOperationException or FormatException)
 {
@@ -55,10 +58,19 @@ if (string.IsNullOrEmpty(builder.Configuration["urls"]) && string.IsNullOrEmpty(
 
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 
+if (options.Role != SimulatorRole.All && await ClusterPreflight.RedisProblemAsync(options) is { } redisProblem)
+{
+    Console.Error.WriteLine($"mrdsim: cannot start: {redisProblem}");
+    return 3;
+}
+
 var app = builder.Build();
 app.MapSimulator();
-app.Lifetime.ApplicationStarted.Register(() =>
-    Console.WriteLine($"MRD Simulator listening on {string.Join(", ", app.Urls)} with {directory.UserCount} users and {directory.Mrds.Count} MRDs"));
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(options.Role switch
+{
+    SimulatorRole.All => $"MRD Simulator listening on {string.Join(", ", app.Urls)} with {directory.UserCount} users and {directory.Mrds.Count} MRDs",
+    _ => $"MRD Simulator {options.Role.ToString().ToLowerInvariant()} of cluster {options.ClusterId} (Redis {options.Redis}) listening on {string.Join(", ", app.Urls)} with {directory.UserCount} users and {directory.Mrds.Count} MRDs",
+}));
 try
 {
     await app.RunAsync();

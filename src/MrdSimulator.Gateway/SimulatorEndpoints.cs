@@ -15,9 +15,14 @@ namespace MrdSimulator.Gateway;
 
 public static class SimulatorEndpoints
 {
-    /// <summary>Every endpoint of the simulator: the Finesse REST surface and the notification stream.</summary>
+    /// <summary>Every endpoint of the simulator's role: a cluster silo serves only /health and /metrics.</summary>
     public static WebApplication MapSimulator(this WebApplication app)
     {
+        if (app.Services.GetRequiredService<Configuration.SimulatorOptions>().Role == Configuration.SimulatorRole.Silo)
+        {
+            return app.MapSiloObservability();
+        }
+
         app.UseExceptionHandler(error => error.Run(context =>
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
         app.UseMiddleware<GrainFailureMiddleware>();

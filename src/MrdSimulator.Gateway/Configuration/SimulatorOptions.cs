@@ -36,8 +36,29 @@ public sealed record SimulatorOptions
 
     public TimeSpan CollectionQuantum { get; init; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>The embedded silo's port on loopback; 0 picks a free one (nothing outside the process uses it).</summary>
+    /// <summary>
+    /// The silo's port (silo-to-silo traffic). Embedded: on loopback, 0 picks a free one. Cluster silos: 0 means 11111.
+    /// </summary>
     public int SiloPort { get; init; }
+
+    /// <summary>A cluster silo's gateway port, where gateway processes (Orleans clients) connect; 0 means 30000.</summary>
+    public int GatewayPort { get; init; }
+
+    /// <summary>What this process is: the embedded simulator, a silo of a cluster, or a gateway of one.</summary>
+    public SimulatorRole Role { get; init; } = SimulatorRole.All;
+
+    /// <summary>Redis (<c>host:port[,options]</c>) for a cluster's membership and grain state; required by the silo and gateway roles.</summary>
+    public string? Redis { get; init; }
+
+    public string ClusterId { get; init; } = "mrdsim";
+
+    /// <summary>Part of every stored grain key: keep it when restarting a cluster over the same Redis.</summary>
+    public string ServiceId { get; init; } = "mrdsim";
+
+    /// <summary>The address a cluster silo tells others to reach it on (default loopback, for a cluster on one machine).</summary>
+    public string AdvertisedAddress { get; init; } = "127.0.0.1";
+
+    public Grains.Hosting.FailureDetection FailureDetection { get; init; } = Grains.Hosting.FailureDetection.Default;
 
     public Observability.TelemetryMode Telemetry { get; init; } = Observability.TelemetryMode.On;
     public Xmpp.XmppOptions Xmpp { get; init; } = new();

@@ -23,6 +23,13 @@ public static class SimulatorSetup
         ["--mailbox-capacity"] = "Simulator:MailboxCapacity",
         ["--collection-age"] = "Simulator:CollectionAge",
         ["--silo-port"] = "Simulator:SiloPort",
+        ["--gateway-port"] = "Simulator:GatewayPort",
+        ["--role"] = "Simulator:Role",
+        ["--redis"] = "Simulator:Redis",
+        ["--cluster-id"] = "Simulator:ClusterId",
+        ["--service-id"] = "Simulator:ServiceId",
+        ["--advertised-address"] = "Simulator:AdvertisedAddress",
+        ["--failure-detection"] = "Simulator:FailureDetection",
         ["--admin-allow-remote"] = "Chaos:AdminAllowRemote",
         ["--chaos-plan"] = "Chaos:PlanFile",
         ["--chaos-seed"] = "Chaos:Seed",
@@ -58,6 +65,21 @@ public static class SimulatorSetup
             throw new OptionsException("--silo-port", $"{options.SiloPort} is outside 0..65535");
         }
 
+        if (options.GatewayPort is < 0 or > 65535)
+        {
+            throw new OptionsException("--gateway-port", $"{options.GatewayPort} is outside 0..65535");
+        }
+
+        if (options.Role != SimulatorRole.All && string.IsNullOrWhiteSpace(options.Redis))
+        {
+            throw new OptionsException("--redis", $"the {options.Role.ToString().ToLowerInvariant()} role needs Redis (--redis host:port)");
+        }
+
+        if (options.Role == SimulatorRole.All && !string.IsNullOrWhiteSpace(options.Redis))
+        {
+            throw new OptionsException("--redis", "the embedded simulator keeps its state in the process; use --role silo or --role gateway for a cluster on Redis");
+        }
+
         if (options.MaxSessionsPerUser < 1)
         {
             throw new OptionsException("--max-sessions-per-user", "must be at least 1");
@@ -75,43 +97,76 @@ public static class SimulatorSetup
         options.DirectoryFile is { } file ? DirectoryLoader.LoadFile(file) : DemoDirectory.Create(options.Agents);
 
     /// <summary>
-    /// The simulator on its embedded default: an Orleans silo co-hosted in this web host (localhost clustering,
-    /// state in this process) and the gateway's own services, which reach the grains through the host's
-    /// <c>IGrainFactory</c> without a network hop.
+    /// The simulator in its role: on the embedded default an Orleans silo co-hosted in this web host (localhost
+    /// clustering, state in this process) with the gateway's services, which reach the grains through the host's
+    /// <c>IGrainFactory</c> without a network hop; in a cluster on Redis a silo (grains, /health and /metrics) or a
+    /// gateway (everything a client talks to, as an Orleans client).
     /// </summary>
     public static WebApplicationBuilder AddSimulator(this WebApplicationBuilder builder, SimulatorOptions options, SimulatorDirectory directory)
     {
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(directory);
-        builder.UseOrleans(silo =>
-        {
-            // The silo talks to no other silo and serves no external client: loopback, no gateway port.
-            silo.UseLocalhostClustering(siloPort: options.SiloPort > 0 ? options.SiloPort : FreeLoopbackPort(), gatewayPort: 0);
-            silo.AddSimulatorGrains(new SimulatorSiloOptions
-            {
-                MailboxCapacity = options.MailboxCapacity,
-                CollectionAge = options.CollectionAge,
-                CollectionQuantum = options.CollectionQuantum,
-                Store = GrainStateStore.InProcess,
-            });
-            silo.AddActivityPropagation();
-        });
 
-        // Orleans logs each silo stage and Polly each activation's placement at Information.
+        // Orleans logs each silo stage and Polly each activation's placement at Information; the silo's notes on
+        // workstation GC (chosen here for memory) and the watchdog's first check are noise too.
         builder.Logging.AddFilter("Orleans", LogLevel.Warning);
+        builder.Logging.AddFilter("Orleans.Runtime.Silo", LogLevel.Error);
+        builder.Logging.AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
 
+        var grains = new SimulatorSiloOptions
+        {
+            MailboxCapacity = options.MailboxCapacity,
+            CollectionAge = options.CollectionAge,
+            CollectionQuantum = options.CollectionQuantum,
+            Store = options.Role == SimulatorRole.All ? GrainStateStore.InProcess : GrainStateStore.Redis,
+        };
+        switch (options.Role)
+        {
+            case SimulatorRole.All:
+                builder.UseOrleans(silo => silo
+                    // The silo talks to no other silo and serves no external client: loopback, no gateway port.
+                    .UseLocalhostClustering(siloPort: options.SiloPort > 0 ? options.SiloPort : FreeLoopbackPort(), gatewayPort: 0)
+                    .AddSimulatorGrains(grains)
+                    .AddActivityPropagation());
+                services.AddGateway(options, builder.Configuration);
+                break;
+            case SimulatorRole.Silo:
+                builder.UseOrleans(silo => silo
+                    .UseSimulatorCluster(Cluster(options), AdvertisedAddress(options), options.SiloPort > 0 ? options.SiloPort : 11111, options.GatewayPort > 0 ? options.GatewayPort : 30000)
+                    .AddSimulatorGrains(grains)
+                    .AddActivityPropagation());
+                services.AddSiloObservability(options, builder.Configuration);
+                break;
+            case SimulatorRole.Gateway:
+                builder.UseOrleansClient(client => client.UseSimulatorCluster(Cluster(options)).AddActivityPropagation());
+                services.AddGateway(options, builder.Configuration);
+                break;
+        }
+
+        return builder;
+    }
+
+    /// <summary>The cluster this process joins (silo and gateway roles); checked by <see cref="ReadOptions"/>.</summary>
+    public static ClusterConnection Cluster(SimulatorOptions options) =>
+        new(options.Redis!, options.ClusterId, options.ServiceId, options.FailureDetection);
+
+    /// <summary>What a client talks to: the Finesse and CCP APIs, notifications over SSE and XMPP, admin and observability.</summary>
+    private static void AddGateway(this IServiceCollection services, SimulatorOptions options, IConfiguration configuration)
+    {
         services.AddSingleton<NotificationHub>();
         services.AddSingleton<NotificationRelay>();
         services.AddHostedService(sp => sp.GetRequiredService<NotificationRelay>());
         services.AddSingleton<ServiceStatus>();
         services.AddSingleton<FinesseAuthenticator>();
-        services.AddObservability(options, builder.Configuration);
-        services.AddSingleton<Notifications.UserSessionLimit>();
+        services.AddObservability(options, configuration);
+        services.AddSingleton<UserSessionLimit>();
         services.AddXmpp();
-        return builder;
     }
+
+    private static IPAddress AdvertisedAddress(SimulatorOptions options) =>
+        IPAddress.TryParse(options.AdvertisedAddress, out var address) ? address : throw new OptionsException("--advertised-address", $"'{options.AdvertisedAddress}' is not an IP address");
 
     /// <summary>A port the OS says is free on loopback now (a race only with another process binding it in the next moment).</summary>
     private static int FreeLoopbackPort()

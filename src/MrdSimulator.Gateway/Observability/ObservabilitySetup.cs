@@ -16,22 +16,51 @@ public static class ObservabilitySetup
 {
     public static IServiceCollection AddObservability(this IServiceCollection services, SimulatorOptions options, IConfiguration configuration)
     {
-        services.AddSimulatorHealthChecks();
+        services.AddSimulatorHealthChecks().AddCheck<NotificationServiceHealthCheck>("notification-service", tags: [HealthEndpoints.ReadyTag]);
         if (options.Telemetry == TelemetryMode.Off)
         {
             return services;
         }
 
-        services.AddSingleton(sp => new MetricCollector(
-            MetricsSetup.Filter(sp.GetService<IMeterFactory>()),
-            MetricsSetup.BucketsFor));
+        services.AddMetrics(configuration);
         services.AddSingleton<AgentCensus>();
-        OpenTelemetryExport.AddOpenTelemetryExport(services, configuration, MetricsSetup.MeterNames);
         services.AddSingleton<DashboardHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardHistory>());
         services.AddSingleton<DashboardSnapshotBuilder>();
         services.AddConventionalSections();
         return services;
+    }
+
+    /// <summary>A cluster silo: readiness (its grains can read their storage) and /metrics, describing this process only.</summary>
+    public static IServiceCollection AddSiloObservability(this IServiceCollection services, SimulatorOptions options, IConfiguration configuration)
+    {
+        services.AddSimulatorHealthChecks();
+        if (options.Telemetry == TelemetryMode.On)
+        {
+            services.AddMetrics(configuration);
+        }
+
+        return services;
+    }
+
+    public static WebApplication MapSiloObservability(this WebApplication app)
+    {
+        app.MapHealthEndpoints();
+        if (app.Services.GetRequiredService<SimulatorOptions>().Telemetry == TelemetryMode.On)
+        {
+            app.Services.GetRequiredService<MetricCollector>();
+            app.MapMetricsEndpoint();
+        }
+
+        return app;
+    }
+
+    private static void AddMetrics(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton(sp => new MetricCollector(
+            MetricsSetup.Filter(sp.GetService<IMeterFactory>()),
+            MetricsSetup.BucketsFor));
+        OpenTelemetryExport.AddOpenTelemetryExport(services, configuration, MetricsSetup.MeterNames);
     }
 
     public static WebApplication MapObservability(this WebApplication app)

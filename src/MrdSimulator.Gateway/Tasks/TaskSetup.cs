@@ -14,6 +14,12 @@ public sealed record TaskSimulationOptions
     /// <summary>Simulated seconds per real second for every grain timer and bot duration (1 = real time).</summary>
     public double TimeScale { get; init; } = 1;
 
+    /// <summary>
+    /// The real instant at which simulated time equals real time (<c>--time-epoch</c>). Each process of a cluster
+    /// computes simulated time from it, so silos and gateways agree; the embedded simulator defaults to its start.
+    /// </summary>
+    public DateTimeOffset? TimeEpoch { get; init; }
+
     /// <summary>Bot agents signed in to each non-voice MRD (taken from the highest user ids, so low ids stay free for real clients).</summary>
     public int BotsPerMrd { get; init; }
 
@@ -38,6 +44,7 @@ public static class TaskSetup
     public static readonly IReadOnlyDictionary<string, string> SwitchMappings = new Dictionary<string, string>
     {
         ["--time-scale"] = "Tasks:TimeScale",
+        ["--time-epoch"] = "Tasks:TimeEpoch",
         ["--bots"] = "Tasks:BotsPerMrd",
         ["--task-rate"] = "Tasks:TasksPerHour",
         ["--handle-time"] = "Tasks:MeanHandleSeconds",
@@ -45,8 +52,12 @@ public static class TaskSetup
         ["--admin-token"] = "Tasks:AdminToken",
     };
 
-    /// <summary>Registers the simulation options, the (scaled) clock the silo runs on, and the host that starts bots and generators.</summary>
-    public static IServiceCollection AddTaskSimulation(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>
+    /// Registers the simulation options, the (scaled) clock grains run on, and — where clients are served (embedded
+    /// or gateway role) — the host that starts bots and generators. Starting them is idempotent, so every gateway of a
+    /// cluster may do it.
+    /// </summary>
+    public static IServiceCollection AddTaskSimulation(this IServiceCollection services, IConfiguration configuration, SimulatorRole role)
     {
         var options = new TaskSimulationOptions();
         configuration.GetSection("Tasks").Bind(options);
@@ -60,16 +71,30 @@ public static class TaskSetup
             throw new OptionsException("--bots/--task-rate/--bot-dialogs", "must be non-negative (dialog limit 1..10)");
         }
 
+        if (role != SimulatorRole.All && options.TimeScale != 1 && options.TimeEpoch is null)
+        {
+            throw new OptionsException("--time-epoch", "a cluster with --time-scale needs the same --time-epoch (an ISO 8601 instant) on every silo and gateway, so they agree on simulated time");
+        }
+
+        if (options.TimeEpoch > DateTimeOffset.UtcNow.AddMinutes(5))
+        {
+            throw new OptionsException("--time-epoch", $"{options.TimeEpoch:O} is in the future");
+        }
+
         options = options with { AdminToken = string.IsNullOrEmpty(options.AdminToken) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : options.AdminToken };
         services.AddSingleton(options);
 
         // The grains' clock only: Orleans' membership, messaging and collection keep real time.
         if (options.TimeScale != 1)
         {
-            services.UseSimulatorClock(new ScaledTimeProvider(options.TimeScale));
+            services.UseSimulatorClock(new ScaledTimeProvider(options.TimeScale, epoch: options.TimeEpoch));
         }
 
-        services.AddHostedService<SimulationHost>();
+        if (role != SimulatorRole.Silo)
+        {
+            services.AddHostedService<SimulationHost>();
+        }
+
         return services;
     }
 

@@ -8,6 +8,9 @@ public enum GrainStateStore
 
     /// <summary>Orleans' memory storage (storage grains): correct across the silos of one process, as in test clusters.</summary>
     Memory,
+
+    /// <summary>Redis, configured with the cluster (<see cref="ClusterHostingExtensions.UseSimulatorCluster(ISiloBuilder, ClusterConnection, System.Net.IPAddress, int, int)"/>).</summary>
+    Redis,
 }
 
 /// <summary>How the silo runs the simulator's grains.</summary>

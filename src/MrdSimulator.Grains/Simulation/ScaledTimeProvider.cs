@@ -2,8 +2,9 @@ namespace MrdSimulator.Grains.Simulation;
 
 /// <summary>
 /// Simulated time running <see cref="Scale"/> times faster than real time (<c>--time-scale 60</c>: an hour
-/// in a minute). The clock starts at the real time of creation; every timer's due time and period are
-/// divided by the scale, so grain timers (RONA, task duration, bots, the task generator) all speed up.
+/// in a minute). Simulated time equals real time at the epoch (by default the moment of creation) and runs
+/// <see cref="Scale"/> times faster from there; processes of a cluster given the same epoch agree on it. Every timer's
+/// due time and period are divided by the scale, so grain timers (RONA, task duration, bots, the generator) speed up.
 /// </summary>
 public sealed class ScaledTimeProvider : TimeProvider
 {
@@ -11,7 +12,7 @@ public sealed class ScaledTimeProvider : TimeProvider
     private readonly long _realStart;
     private readonly DateTimeOffset _start;
 
-    public ScaledTimeProvider(double scale, TimeProvider? real = null)
+    public ScaledTimeProvider(double scale, TimeProvider? real = null, DateTimeOffset? epoch = null)
     {
         if (!(scale > 0) || double.IsInfinity(scale))
         {
@@ -20,8 +21,13 @@ public sealed class ScaledTimeProvider : TimeProvider
 
         Scale = scale;
         _real = real ?? System;
+        var now = _real.GetUtcNow();
+        // An epoch a moment ahead (clock skew between machines) counts as now.
+        var start = epoch is { } e && e < now ? e : now;
+
+        // Scale what elapsed since the epoch once; from here on the monotonic timestamp carries the clock.
         _realStart = _real.GetTimestamp();
-        _start = _real.GetUtcNow();
+        _start = start + TimeSpan.FromTicks((long)((now - start).Ticks * scale));
     }
 
     public double Scale { get; }

@@ -17,13 +17,9 @@ public static class HealthEndpoints
 
     public const string LiveTag = "live";
 
-    public static IServiceCollection AddSimulatorHealthChecks(this IServiceCollection services)
-    {
-        services.AddHealthChecks()
-            .AddCheck<NotificationServiceHealthCheck>("notification-service", tags: [ReadyTag])
-            .AddCheck<StorageHealthCheck>("grain-storage", tags: [ReadyTag]);
-        return services;
-    }
+    /// <summary>Readiness every role shares: the grains answer and can read their storage.</summary>
+    public static IHealthChecksBuilder AddSimulatorHealthChecks(this IServiceCollection services) =>
+        services.AddHealthChecks().AddCheck<StorageHealthCheck>("grain-storage", tags: [ReadyTag]);
 
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {

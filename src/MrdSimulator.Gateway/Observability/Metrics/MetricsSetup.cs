@@ -45,13 +45,26 @@ public static class MetricsSetup
     public static IReadOnlyList<double>? BucketsFor(Instrument instrument) =>
         instrument.Name == "http.server.request.duration" ? RequestDurationBuckets : null;
 
+    /// <summary>In a cluster every process serves its own /metrics: each series says which role the process plays.</summary>
+    private static IEnumerable<MetricFamily> Labelled(IEnumerable<MetricFamily> families, Configuration.SimulatorRole role)
+    {
+        var label = new KeyValuePair<string, object?>("role", role.ToString().ToLowerInvariant());
+        return families.Select(f => f with { Series = [.. f.Series.Select(s => s with { Tags = [.. s.Tags, label] })] });
+    }
+
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (HttpContext context, MetricCollector collector, AgentCensus census) =>
+        app.MapGet("/metrics", async (HttpContext context, MetricCollector collector) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            await census.CountAsync(context.RequestAborted);
-            return Results.Text(PrometheusFormatter.Write(collector.Collect()), PrometheusFormatter.ContentType);
+            if (context.RequestServices.GetService<AgentCensus>() is { } census)
+            {
+                await census.CountAsync(context.RequestAborted);
+            }
+
+            var role = context.RequestServices.GetRequiredService<Configuration.SimulatorOptions>().Role;
+            var families = collector.Collect();
+            return Results.Text(PrometheusFormatter.Write(role == Configuration.SimulatorRole.All ? families : Labelled(families, role)), PrometheusFormatter.ContentType);
         }).ExcludeFromDescription();
         return app;
     }
