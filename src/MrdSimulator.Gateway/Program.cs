@@ -29,6 +29,12 @@ try
     options = SimulatorSetup.ReadOptions(builder.Configuration);
     directory = SimulatorSetup.LoadDirectory(options);
     var chaos = ChaosOptions.Read(builder.Configuration);
+    if (options.Role == SimulatorRole.Gateway && chaos.TokenGenerated)
+    {
+        // Any gateway serves any admin call for the whole cluster, so they must all accept the same token.
+        throw new OptionsException("--admin-token", "a cluster's gateways share one admin token; give every gateway the same --admin-token (16+ characters)");
+    }
+
     builder.AddSimulator(options, directory);
     builder.Services.AddTaskSimulation(builder.Configuration, options.Role);
     if (options.Role != SimulatorRole.Silo)

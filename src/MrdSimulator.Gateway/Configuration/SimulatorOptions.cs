@@ -60,6 +60,12 @@ public sealed record SimulatorOptions
 
     public Grains.Hosting.FailureDetection FailureDetection { get; init; } = Grains.Hosting.FailureDetection.Default;
 
+    /// <summary>
+    /// This process's name in a cluster (<c>silo-2</c>, <c>gateway-1</c>): the <c>node</c> label of its metrics and the
+    /// target of the chaos process faults <c>silo.kill</c> and <c>gateway.kill</c>. Default: the role and the process id.
+    /// </summary>
+    public string? NodeName { get; init; }
+
     public Observability.TelemetryMode Telemetry { get; init; } = Observability.TelemetryMode.On;
     public Xmpp.XmppOptions Xmpp { get; init; } = new();
 }

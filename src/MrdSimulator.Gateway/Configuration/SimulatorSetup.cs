@@ -30,6 +30,7 @@ public static class SimulatorSetup
         ["--service-id"] = "Simulator:ServiceId",
         ["--advertised-address"] = "Simulator:AdvertisedAddress",
         ["--failure-detection"] = "Simulator:FailureDetection",
+        ["--node-name"] = "Simulator:NodeName",
         ["--admin-allow-remote"] = "Chaos:AdminAllowRemote",
         ["--chaos-plan"] = "Chaos:PlanFile",
         ["--chaos-seed"] = "Chaos:Seed",
@@ -79,6 +80,13 @@ public static class SimulatorSetup
         {
             throw new OptionsException("--redis", "the embedded simulator keeps its state in the process; use --role silo or --role gateway for a cluster on Redis");
         }
+
+        if (options.NodeName is { } name && (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            throw new OptionsException("--node-name", $"'{name}' must be 1-64 letters, digits, '-', '_' or '.'");
+        }
+
+        options = options with { NodeName = options.NodeName ?? $"{options.Role.ToString().ToLowerInvariant()}-{Environment.ProcessId}" };
 
         if (options.MaxSessionsPerUser < 1)
         {
