@@ -35,12 +35,14 @@ try
         throw new OptionsException("--admin-token", "a cluster's gateways share one admin token; give every gateway the same --admin-token (16+ characters)");
     }
 
+    if (options.Role == SimulatorRole.All && chaos.Plan?.Faults.FirstOrDefault(f => f.Kind.IsProcess()) is { } processFault)
+    {
+        throw new OptionsException("--chaos-plan", $"fault '{processFault.Id}' ({processFault.Kind.ToWire()}) kills a process of a cluster; the embedded simulator is one process (docs/cluster.md)");
+    }
+
     builder.AddSimulator(options, directory);
     builder.Services.AddTaskSimulation(builder.Configuration, options.Role);
-    if (options.Role != SimulatorRole.Silo)
-    {
-        builder.Services.AddChaos(chaos);
-    }
+    builder.Services.AddChaos(chaos, options.Role);
 }
 catch (Exception ex) when (ex is DirectoryException or OptionsException or InvalidOperationException or FormatException)
 {

@@ -18,6 +18,9 @@ public static class ChaosPlanParser
 
     public const int MaxFaults = 1000;
 
+    /// <summary>The attributed failover window of a process fault given without a duration (silo failover takes well under it).</summary>
+    public static readonly TimeSpan DefaultProcessFailover = TimeSpan.FromSeconds(30);
+
     private static readonly string[] CommonKeys = ["id", "kind", "at", "duration", "scope", "probability", "seed"];
 
     public static ChaosPlan LoadFile(string path)
@@ -209,6 +212,7 @@ public static class ChaosPlanParser
             {
                 CloseMode = r.Enum(map, path, "mode", "stream-error", ("stream-error", XmppCloseMode.StreamError), ("reset", XmppCloseMode.Reset)),
             },
+            FaultKind.SiloKill or FaultKind.GatewayKill => ProcessKill(r, map, path, spec),
             _ => spec,
         };
     }
@@ -224,8 +228,30 @@ public static class ChaosPlanParser
         FaultKind.NotificationReorder => ["maxHold"],
         FaultKind.Failover => ["reason", "state", "sessionGrace"],
         FaultKind.XmppDisconnect => ["mode"],
+        FaultKind.SiloKill or FaultKind.GatewayKill => ["target"],
         _ => [],
     };
+
+    /// <summary>
+    /// A process fault names one process of the cluster; its window (<c>duration</c>) is the failover it causes, the
+    /// time within which a load run's losses are attributed to it.
+    /// </summary>
+    private static FaultSpec ProcessKill(Reader r, YamlMappingNode map, string path, FaultSpec spec)
+    {
+        var role = spec.Kind == FaultKind.SiloKill ? "silo" : "gateway";
+        var target = r.OptionalString(map, path, "target") ?? throw r.Error(map, $"{path}.target", $"required (the {role}'s --node-name, for example {role}-2)");
+        if (target.Length is 0 or > 64 || !target.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            throw r.Error(map["target"], $"{path}.target", $"'{target}' is not a node name (1-64 letters, digits, '-', '_' or '.')");
+        }
+
+        if (spec.Probability < 1 || !spec.Scope.IsAll)
+        {
+            throw r.Error(map, path, "a process is killed or not: probability must be 1 and scope all");
+        }
+
+        return spec with { Target = target, Duration = spec.Duration ?? DefaultProcessFailover };
+    }
 
     private static FaultSpec BackendError(Reader r, YamlMappingNode map, string path, FaultSpec spec)
     {

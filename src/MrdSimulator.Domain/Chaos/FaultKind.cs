@@ -42,6 +42,12 @@ public enum FaultKind
 
     /// <summary>The CCP task API answers 503.</summary>
     TaskUnavailable,
+
+    /// <summary>A cluster's silo process (<see cref="FaultSpec.Target"/>) is killed (SIGKILL) when the window opens.</summary>
+    SiloKill,
+
+    /// <summary>A cluster's gateway process (<see cref="FaultSpec.Target"/>) is killed (SIGKILL) when the window opens.</summary>
+    GatewayKill,
 }
 
 public static class FaultKinds
@@ -63,6 +69,8 @@ public static class FaultKinds
         (FaultKind.TaskRona, "task.rona"),
         (FaultKind.TaskExpire, "task.expire"),
         (FaultKind.TaskUnavailable, "task.unavailable"),
+        (FaultKind.SiloKill, "silo.kill"),
+        (FaultKind.GatewayKill, "gateway.kill"),
     ];
 
     public static IEnumerable<string> WireNames => Names.Select(n => n.Wire);
@@ -90,5 +98,8 @@ public static class FaultKinds
         kind is FaultKind.NotificationDrop or FaultKind.NotificationDelay or FaultKind.NotificationDuplicate or FaultKind.NotificationReorder;
 
     /// <summary>Faults that act once when their window opens rather than per request.</summary>
-    public static bool IsEvent(this FaultKind kind) => kind is FaultKind.Failover or FaultKind.XmppDisconnect or FaultKind.TaskExpire;
+    public static bool IsEvent(this FaultKind kind) => kind is FaultKind.Failover or FaultKind.XmppDisconnect or FaultKind.TaskExpire || kind.IsProcess();
+
+    /// <summary>Faults on the simulator's own processes; only a cluster (silo and gateway roles) has processes to kill.</summary>
+    public static bool IsProcess(this FaultKind kind) => kind is FaultKind.SiloKill or FaultKind.GatewayKill;
 }

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Text;
+using Orleans;
 
 namespace MrdSimulator.Domain.Chaos;
 
 /// <summary>An inclusive range of numeric user ids (<c>1000-1099</c>).</summary>
-public readonly record struct UserRange(long From, long To)
+[GenerateSerializer, Immutable, Alias("UserRange")]
+public readonly record struct UserRange([property: Id(0)] long From, [property: Id(1)] long To)
 {
     public bool Contains(string userId) =>
         long.TryParse(userId, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= From && n <= To;
@@ -16,14 +18,18 @@ public readonly record struct UserRange(long From, long To)
 /// Who a fault applies to: everyone, or the users listed (ids and numeric ranges) and/or the MRDs listed.
 /// With both, a request must match both. A request that names no MRD never matches an MRD scope.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("FaultScope")]
 public sealed record FaultScope
 {
     public static readonly FaultScope All = new();
 
+    [Id(0)]
     public IReadOnlyList<string> Users { get; init; } = [];
 
+    [Id(1)]
     public IReadOnlyList<UserRange> Ranges { get; init; } = [];
 
+    [Id(2)]
     public IReadOnlyList<int> Mrds { get; init; } = [];
 
     public bool IsAll => Users.Count == 0 && Ranges.Count == 0 && Mrds.Count == 0;

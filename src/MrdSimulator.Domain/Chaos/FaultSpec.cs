@@ -1,5 +1,6 @@
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Media;
+using Orleans;
 
 namespace MrdSimulator.Domain.Chaos;
 
@@ -53,56 +54,80 @@ public enum XmppCloseMode
 /// start from the plan's start (or from the moment it is added through the admin API);
 /// a null <see cref="Duration"/> keeps it until it is cleared.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("FaultSpec")]
 public sealed record FaultSpec
 {
+    [Id(0)]
     public required string Id { get; init; }
 
+    [Id(1)]
     public required FaultKind Kind { get; init; }
 
+    [Id(2)]
     public FaultScope Scope { get; init; } = FaultScope.All;
 
     /// <summary>Chance that a request (or Update, or offer) in scope is hit; 1 for window faults.</summary>
+    [Id(3)]
     public double Probability { get; init; } = 1;
 
+    [Id(4)]
     public TimeSpan At { get; init; }
 
+    [Id(5)]
     public TimeSpan? Duration { get; init; }
 
     /// <summary>Overrides the plan's seed for this fault.</summary>
+    [Id(6)]
     public ulong? Seed { get; init; }
 
     /// <summary>rest.latency, notification.delay.</summary>
+    [Id(7)]
     public Latency? Latency { get; init; }
 
     /// <summary>rest.error: the HTTP status (500..599).</summary>
+    [Id(8)]
     public int Status { get; init; } = 500;
 
     /// <summary>rest.unavailable / failover: the text of the 503 ApiError.</summary>
+    [Id(9)]
     public string? Reason { get; init; }
 
     /// <summary>backend.error.</summary>
+    [Id(10)]
     public ArmError? Error { get; init; }
 
+    [Id(11)]
     public MediaOperations Operations { get; init; } = MediaOperations.Login;
 
     /// <summary>backend.error: hit only while at least this many agents are signed in (E_ARM_STAT_PERFORMANCE_LIMIT_EXCEEDED).</summary>
+    [Id(12)]
     public int? MaxSignedIn { get; init; }
 
     /// <summary>notification.duplicate: deliveries of each hit Update (2 = one extra copy).</summary>
+    [Id(13)]
     public int Copies { get; init; } = 2;
 
     /// <summary>notification.reorder: longest time an Update is held waiting for the next one on its node.</summary>
+    [Id(14)]
     public TimeSpan MaxHold { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>failover: WORK_NOT_READY (guide) or WORK (finesse.js).</summary>
+    [Id(15)]
     public AgentState FailoverState { get; init; } = AgentState.WorkNotReady;
 
     /// <summary>failover: time between publishing the failover Updates and dropping the sessions.</summary>
+    [Id(16)]
     public TimeSpan SessionGrace { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    [Id(17)]
     public XmppCloseMode CloseMode { get; init; } = XmppCloseMode.StreamError;
 
+    /// <summary>silo.kill / gateway.kill: the process's <c>--node-name</c> (<c>silo-2</c>).</summary>
+    [Id(18)]
+    public string? Target { get; init; }
+
     /// <summary>Line of the fault in its plan file or request body (0 when built in code).</summary>
+    [Id(19)]
     public int Line { get; init; }
 
     /// <summary>A window fault whose scope is everyone and that always hits: the side is down, not just flaky.</summary>
@@ -112,7 +137,8 @@ public sealed record FaultSpec
 }
 
 /// <summary>A chaos plan: a seed and faults on a timeline.</summary>
-public sealed record ChaosPlan(string Name, ulong Seed, IReadOnlyList<FaultSpec> Faults)
+[GenerateSerializer, Immutable, Alias("ChaosPlan")]
+public sealed record ChaosPlan([property: Id(0)] string Name, [property: Id(1)] ulong Seed, [property: Id(2)] IReadOnlyList<FaultSpec> Faults)
 {
     /// <summary>When the last bounded fault ends; null when some fault lasts until cleared.</summary>
     public TimeSpan? Length => Faults.Any(f => f.Duration is null) ? null : Faults.Select(f => f.End!.Value).DefaultIfEmpty().Max();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orleans;
 
 namespace MrdSimulator.Domain.Chaos;
 
@@ -14,7 +15,8 @@ public enum LatencyShape
 /// A delay: fixed, uniform between two bounds, normal (clamped at zero) or exponential. Sampled from
 /// uniform draws in [0,1) supplied by the caller, so the same draws give the same delay.
 /// </summary>
-public sealed record Latency(LatencyShape Shape, TimeSpan A, TimeSpan B = default)
+[GenerateSerializer, Immutable, Alias("Latency")]
+public sealed record Latency([property: Id(0)] LatencyShape Shape, [property: Id(1)] TimeSpan A, [property: Id(2)] TimeSpan B = default)
 {
     public static Latency Fixed(TimeSpan value) => new(LatencyShape.Fixed, value);
 

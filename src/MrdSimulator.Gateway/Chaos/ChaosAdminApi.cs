@@ -13,25 +13,22 @@ public static class ChaosAdminApi
     public static IEndpointRouteBuilder MapChaosAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapAdminGroup();
-        admin.MapGet("/faults", (ChaosEngine engine) => Results.Json(new { faults = engine.Faults(), adminSeed = engine.AdminSeed }));
+        admin.MapGet("/faults", async (IChaosControl chaos, ChaosEngine engine) => Results.Json(new { faults = await chaos.FaultsAsync(), adminSeed = engine.AdminSeed }));
         admin.MapPost("/faults", AddFaultsAsync);
-        admin.MapDelete("/faults", async (ChaosEngine engine) => Results.Json(new { cleared = await engine.ClearAsync() }));
-        admin.MapDelete("/faults/{id}", async (string id, ChaosEngine engine) =>
-            await engine.ClearAsync(id) is var n && n > 0 ? Results.Json(new { cleared = n }) : Error(404, $"no fault '{id}'"));
+        admin.MapDelete("/faults", async (IChaosControl chaos) => Results.Json(new { cleared = await chaos.ClearAsync(null) }));
+        admin.MapDelete("/faults/{id}", async (string id, IChaosControl chaos) =>
+            await chaos.ClearAsync(id) is var n && n > 0 ? Results.Json(new { cleared = n }) : Error(404, $"no fault '{id}'"));
         admin.MapPost("/chaos/plan", StartPlanAsync);
-        admin.MapDelete("/chaos/plan", async (ChaosEngine engine) => Results.Json(new { stopped = await engine.StopPlanAsync() }));
-        admin.MapGet("/chaos/timeline", (ChaosEngine engine) => Results.Json(engine.Timeline()));
-        admin.MapGet("/chaos/injections", (ChaosEngine engine, int? limit) => Results.Json(new { injections = engine.Injections(Math.Clamp(limit ?? 1000, 1, 10_000)) }));
+        admin.MapDelete("/chaos/plan", async (IChaosControl chaos) => Results.Json(new { stopped = await chaos.StopPlanAsync() }));
+        admin.MapGet("/chaos/timeline", async (IChaosControl chaos) => Results.Json(await chaos.TimelineAsync()));
+        admin.MapGet("/chaos/injections", async (IChaosControl chaos, int? limit) => Results.Json(new { injections = await chaos.InjectionsAsync(Math.Clamp(limit ?? 1000, 1, 10_000)) }));
         // Without since: the newest records; with since: the records after that sequence, in order (a reader pages with next).
-        admin.MapGet("/chaos/drops", (ChaosEngine engine, long? since, int? limit, string? requestIdPrefix) =>
-        {
-            var max = Math.Clamp(limit ?? 1000, 1, 10_000);
-            return Results.Json(since is { } from ? engine.DropsSince(from, max, string.IsNullOrEmpty(requestIdPrefix) ? null : requestIdPrefix) : engine.DropsLast(max));
-        });
+        admin.MapGet("/chaos/drops", async (IChaosControl chaos, long? since, int? limit, string? requestIdPrefix) =>
+            Results.Json(await chaos.DropsAsync(since, Math.Clamp(limit ?? 1000, 1, 10_000), string.IsNullOrEmpty(requestIdPrefix) ? null : requestIdPrefix)));
         return app;
     }
 
-    private static async Task<IResult> AddFaultsAsync(HttpContext context, ChaosEngine engine)
+    private static async Task<IResult> AddFaultsAsync(HttpContext context, IChaosControl chaos)
     {
         var (text, error) = await ReadBodyAsync(context);
         if (error is not null)
@@ -41,8 +38,7 @@ public static class ChaosAdminApi
 
         try
         {
-            var specs = ChaosPlanParser.ParseFaults(text!, "request body", _ => engine.NextAdminId());
-            var faults = await engine.AddAsync(specs);
+            var faults = await chaos.AddAsync(name => ChaosPlanParser.ParseFaults(text!, "request body", name));
             return Results.Json(new { faults }, statusCode: 201);
         }
         catch (ChaosPlanException ex)
@@ -55,7 +51,7 @@ public static class ChaosAdminApi
         }
     }
 
-    private static async Task<IResult> StartPlanAsync(HttpContext context, ChaosEngine engine)
+    private static async Task<IResult> StartPlanAsync(HttpContext context, IChaosControl chaos)
     {
         var (text, error) = await ReadBodyAsync(context);
         if (error is not null)
@@ -67,7 +63,7 @@ public static class ChaosAdminApi
         {
             var name = context.Request.Query["name"].ToString();
             var plan = ChaosPlanParser.Parse(text!, string.IsNullOrEmpty(name) ? "plan" : name);
-            var (view, faults) = await engine.StartPlanAsync(plan);
+            var (view, faults) = await chaos.StartPlanAsync(plan);
             return Results.Json(new { plan = view, faults }, statusCode: 201);
         }
         catch (ChaosPlanException ex)

@@ -6,9 +6,11 @@ using MrdSimulator.Domain.Chaos;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Domain.Directory;
+using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Notifications;
 using MrdSimulator.Gateway.SystemInfo;
+using MrdSimulator.GrainInterfaces.Chaos;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Notifications;
 using MrdSimulator.GrainInterfaces.Statistics;
@@ -25,6 +27,8 @@ namespace MrdSimulator.Gateway.Chaos;
 /// logged in order (<see cref="Injections"/>). Every Update a fault cost — dropped by a notification fault,
 /// queued for or written to a session a fault cut, published while a fault kept the user's session away — is
 /// listed with its requestId (<see cref="DropsSince"/>), so a client can tell a fault from a bug.
+/// In a cluster every process runs an engine that follows the cluster's plan (<see cref="ReconcileAsync"/>): each
+/// decides for the requests, Updates and sessions it holds, and the leader alone acts once on grains.
 /// </summary>
 public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisposable
 {
@@ -34,10 +38,12 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     private readonly object _gate = new();
     private readonly IGrainFactory _grains;
     private readonly SimulatorDirectory _directory;
-    private readonly NotificationHub _hub;
+    private readonly NotificationHub? _hub;
     private readonly MediaFaultHook? _hook;
     private readonly GrainOutbox? _localSilo;
-    private readonly ServiceStatus _status;
+    private readonly ServiceStatus? _status;
+    private readonly SimulatorOptions _node;
+    private readonly DateTimeOffset _startedAt;
     private readonly TimeProvider _time;
     private readonly ILogger<ChaosEngine> _log;
     private readonly ChaosMetrics _metrics;
@@ -68,19 +74,25 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     private long _injectionSequence;
     private long _dropsTotal;
     private long _sessionsDropped;
+    private long _clusterEpoch;
+    private long _clusterVersion = -1;
 
+    /// <param name="node">This process: its role and name (the target of process faults).</param>
+    /// <param name="hub">The notification hub (none in a silo process, which holds no sessions).</param>
+    /// <param name="status">The Finesse service status (none in a silo process).</param>
     /// <param name="hook">The co-hosted silo's chaos hook (none in a process without a silo).</param>
     /// <param name="localSilo">The co-hosted silo's outbox, flushed before the agent limit counts sign-ins.</param>
     public ChaosEngine(
         IGrainFactory grains,
         SimulatorDirectory directory,
-        NotificationHub hub,
-        ServiceStatus status,
         [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time,
         SessionRegistry sessions,
         ChaosOptions options,
+        SimulatorOptions node,
         IMeterFactory meters,
         ILogger<ChaosEngine> log,
+        NotificationHub? hub = null,
+        ServiceStatus? status = null,
         MediaFaultHook? hook = null,
         GrainOutbox? localSilo = null)
     {
@@ -90,15 +102,21 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         _hook = hook;
         _localSilo = localSilo;
         _status = status;
+        _node = node;
         _time = time;
+        _startedAt = time.GetUtcNow();
         _log = log;
         Sessions = sessions;
         Options = options;
         AdminSeed = options.Seed ?? (ulong)Random.Shared.NextInt64();
         _drops = new DropLog(options.DropsCapacity, time);
         _metrics = new ChaosMetrics(meters, ActiveMeasurements);
-        hub.Interceptor = InterceptNotification;
-        hub.LossObserver = this;
+        if (hub is not null)
+        {
+            hub.Interceptor = InterceptNotification;
+            hub.LossObserver = this;
+        }
+
         if (hook is not null)
         {
             hook.Current = this;
@@ -121,15 +139,30 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
     public long NotificationsDropped => Interlocked.Read(ref _dropsTotal);
 
+    public long SessionsDropped => Interlocked.Read(ref _sessionsDropped);
+
+    /// <summary>
+    /// Whether this process performs the one-off actions on grains (failover's state changes, task expiry): always
+    /// when embedded; in a cluster, the process the chaos grain chose, so they happen once.
+    /// </summary>
+    public bool IsLeader { get; private set; } = true;
+
+    /// <summary>Where a cluster process sends what it records, so any gateway can show the cluster's record.</summary>
+    public IChaosRecordSink? Sink { get; set; }
+
+    /// <summary>Ends this process, for silo.kill and gateway.kill (tests replace it).</summary>
+    public Action KillProcess { get; set; } = static () => System.Diagnostics.Process.GetCurrentProcess().Kill();
+
     public long InjectedOf(FaultKind kind) => Interlocked.Read(ref _injectedByKind[(int)kind]);
 
     public string NextAdminId() => "a" + Interlocked.Increment(ref _adminIds).ToString(CultureInfo.InvariantCulture);
 
-    public IReadOnlyList<FaultView> Faults()
+    /// <summary>The faults scheduled or active; with <paramref name="orders"/>, only those.</summary>
+    public IReadOnlyList<FaultView> Faults(IReadOnlySet<long>? orders = null)
     {
         lock (_gate)
         {
-            return [.. _faults.Select(FaultView.Of)];
+            return [.. _faults.Where(f => orders is null || orders.Contains(f.Order)).Select(FaultView.Of)];
         }
     }
 
@@ -143,48 +176,29 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
     public DropPage DropsSince(long since, int limit, string? requestIdPrefix) => _drops.Since(since, limit, requestIdPrefix);
 
     /// <summary>Adds faults; those whose window starts now are active when this returns.</summary>
-    /// <exception cref="ChaosConflictException">An id is in use, or a failover window would overlap another.</exception>
+    /// <exception cref="ChaosConflictException">An id is in use, a failover window would overlap another, or a process
+    /// fault was given to the embedded simulator.</exception>
     public async Task<IReadOnlyList<FaultView>> AddAsync(IReadOnlyList<FaultSpec> specs, string source = "admin", ulong? planSeed = null)
     {
         var now = _time.GetUtcNow();
-        var added = new List<Fault>(specs.Count);
-        var startNow = new List<Fault>();
+        List<Fault> added;
+        List<Fault> startNow;
         lock (_gate)
         {
-            foreach (var spec in specs)
+            if (specs.FirstOrDefault(s => s.Kind.IsProcess()) is { } process)
             {
-                if (_faults.Any(f => f.Id == spec.Id) || specs.Count(s => s.Id == spec.Id) > 1)
-                {
-                    throw new ChaosConflictException($"a fault with id '{spec.Id}' exists; clear it first or choose another id");
-                }
+                throw new ChaosConflictException($"{process.Kind.ToWire()} '{process.Id}' kills a process of a cluster; this simulator is one process (run a cluster: docs/cluster.md)");
+            }
 
-                if (spec.Kind == FaultKind.Failover)
-                {
-                    var start = now + spec.At;
-                    DateTimeOffset? end = spec.Duration is { } d ? start + d : null;
-                    if (_faults.FirstOrDefault(f => f.Kind == FaultKind.Failover && Overlaps(f.ScheduledStart, f.ScheduledEnd, start, end)) is { } other)
-                    {
-                        throw new ChaosConflictException($"failover '{spec.Id}' would overlap failover '{other.Id}'; failover windows may not overlap");
-                    }
-                }
+            var existing = _faults.Select(f => new ScheduledFault(f.Id, f.Kind, f.ScheduledStart, f.ScheduledEnd)).ToList();
+            if (ChaosConflicts.Find(existing, specs, now) is { } conflict)
+            {
+                throw new ChaosConflictException(conflict);
             }
 
             _origin ??= now;
-            foreach (var spec in specs)
-            {
-                var seed = spec.Seed ?? ChaosRandom.FaultSeed(planSeed ?? AdminSeed, spec.Id);
-                var fault = new Fault(spec, source, seed, ++_order, now + spec.At) { Status = FaultStatus.Scheduled };
-                _faults.Add(fault);
-                added.Add(fault);
-                if (spec.At <= TimeSpan.Zero)
-                {
-                    startNow.Add(fault);
-                }
-                else
-                {
-                    fault.StartTimer = _time.CreateTimer(_ => Track(ActivateAsync(fault)), null, spec.At, Timeout.InfiniteTimeSpan);
-                }
-            }
+            var entries = specs.Select(spec => new ChaosFaultEntry(spec, source, spec.Seed ?? ChaosRandom.FaultSeed(planSeed ?? AdminSeed, spec.Id), ++_order, now + spec.At));
+            (added, startNow) = ScheduleLocked(entries, now);
         }
 
         foreach (var fault in startNow)
@@ -193,6 +207,99 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         }
 
         return [.. added.Select(FaultView.Of)];
+    }
+
+    /// <summary>
+    /// Brings this process in line with the cluster's faults: new ones are scheduled at their instants, those gone
+    /// are cleared. A window that had already opened when this process learnt of it applies from now on, but its
+    /// one-off action (a kill, a failover, a session cut) is not repeated: it happened when the window opened.
+    /// </summary>
+    public async Task ReconcileAsync(ChaosClusterState state)
+    {
+        var now = _time.GetUtcNow();
+        List<Fault> startNow;
+        List<Fault> cleared;
+        lock (_gate)
+        {
+            if (!state.IsNewerThan(_clusterEpoch, _clusterVersion))
+            {
+                return;
+            }
+
+            _clusterEpoch = state.Epoch;
+            _clusterVersion = state.Version;
+            IsLeader = state.Leader == _node.NodeName;
+            var known = _faults.Select(f => f.Order).Concat(_history.Select(f => f.Order)).ToHashSet();
+            var wanted = state.Faults.Select(f => f.Order).ToHashSet();
+            cleared = [.. _faults.Where(f => !wanted.Contains(f.Order))];
+            (_, startNow) = ScheduleLocked(state.Faults.Where(f => !known.Contains(f.Order)), now);
+            _plan = state.Plan is { } p ? new PlanView(p.Name, p.Seed, p.StartedAt, p.LengthSeconds, p.Faults) : null;
+            _origin = state.Origin;
+            if (cleared.Count > 0 && _faults.Count == cleared.Count)
+            {
+                _cutNodes.Clear();
+                _anyCut = false;
+            }
+        }
+
+        foreach (var fault in cleared)
+        {
+            await Track(EndAsync(fault, FaultStatus.Cleared)).ConfigureAwait(false);
+        }
+
+        foreach (var fault in startNow)
+        {
+            await Track(ActivateAsync(fault)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Adds faults at their instants (under the gate): later ones get a timer, those due now are returned to be
+    /// activated, and those already over (a process that joined late) go straight to the history.
+    /// </summary>
+    private (List<Fault> Added, List<Fault> StartNow) ScheduleLocked(IEnumerable<ChaosFaultEntry> entries, DateTimeOffset now)
+    {
+        var added = new List<Fault>();
+        var startNow = new List<Fault>();
+        foreach (var entry in entries)
+        {
+            var fault = new Fault(entry.Spec, entry.Source, entry.Seed, entry.Order, entry.ScheduledStart) { Status = FaultStatus.Scheduled };
+            if (fault.ScheduledEnd is { } end && end <= now)
+            {
+                fault.Status = FaultStatus.Ended;
+                fault.Start = fault.ScheduledStart;
+                fault.End = end;
+                Remember(fault);
+                continue;
+            }
+
+            _faults.Add(fault);
+            added.Add(fault);
+            var due = fault.ScheduledStart - now;
+            if (due <= TimeSpan.Zero)
+            {
+                fault.JoinedLate = -due > LateAfter;
+                startNow.Add(fault);
+            }
+            else
+            {
+                fault.StartTimer = _time.CreateTimer(_ => Track(ActivateAsync(fault)), null, due, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        return (added, startNow);
+    }
+
+    /// <summary>A window learnt of later than this after it opened is joined without its one-off action.</summary>
+    private static readonly TimeSpan LateAfter = TimeSpan.FromSeconds(5);
+
+    private void Remember(Fault fault)
+    {
+        _history.Enqueue(fault);
+        while (_history.Count > HistoryCapacity)
+        {
+            _history.Dequeue();
+        }
     }
 
     /// <summary>Clears one fault, or every fault (and the plan) when <paramref name="id"/> is null. Returns how many.</summary>
@@ -301,8 +408,12 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             pending.Timer?.Dispose();
         }
 
-        _hub.Interceptor = null;
-        _hub.LossObserver = null;
+        if (_hub is not null)
+        {
+            _hub.Interceptor = null;
+            _hub.LossObserver = null;
+        }
+
         if (_hook is not null)
         {
             _hook.Current = null;
@@ -611,7 +722,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             if (fault.Spec.IsOutOfService)
             {
                 _outOfServiceBy.Add(fault.Id);
-                _status.TakeOutOfService(fault.Spec.Reason ?? DefaultReason(fault.Spec));
+                _status?.TakeOutOfService(fault.Spec.Reason ?? DefaultReason(fault.Spec));
             }
 
             Rebuild();
@@ -619,14 +730,23 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
         _log.LogWarning("Chaos fault {Id} ({Kind}, {Scope}, p={Probability}) active{Until}", fault.Id, fault.Kind.ToWire(), fault.Spec.Scope,
             fault.Spec.Probability, fault.Spec.Duration is { } d ? " for " + Durations.Format(d) : " until cleared");
+        if (fault.JoinedLate)
+        {
+            // Its one-off action happened when the window opened, before this process knew of it.
+            return;
+        }
 
         switch (fault.Kind)
         {
             case FaultKind.Failover:
                 await FailOverAsync(fault).ConfigureAwait(false);
                 break;
-            case FaultKind.TaskExpire:
+            case FaultKind.TaskExpire when IsLeader:
                 await ExpireTasksAsync(fault).ConfigureAwait(false);
+                break;
+            case FaultKind.SiloKill or FaultKind.GatewayKill when fault.Spec.Target == _node.NodeName && _startedAt < fault.ScheduledStart:
+                // The process restarted after the kill (started later than the window) is not killed again.
+                await KillThisProcessAsync(fault).ConfigureAwait(false);
                 break;
             case FaultKind.RestUnavailable when fault.Spec.IsOutOfService:
                 // The Notification Service is down: the event connections go with it.
@@ -635,6 +755,24 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         }
 
         await (FaultActivated?.Invoke(fault) ?? Task.CompletedTask).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// silo.kill / gateway.kill aimed at this process: the kill is recorded and sent to the cluster's log first, then
+    /// the process ends as a SIGKILL ends it — no shutdown, no goodbye to the cluster.
+    /// </summary>
+    private async Task KillThisProcessAsync(Fault fault)
+    {
+        var (id, kind, name) = (fault.Id, fault.Kind.ToWire(), _node.NodeName!);
+        fault.Decide(name, out var n);
+        Record(fault, name, n, $"{kind} {name}: SIGKILL");
+        _log.LogWarning("Chaos fault {Id} ({Kind}) kills this process ({Node}) now", id, kind, name);
+        if (Sink is { } sink)
+        {
+            await sink.FlushAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+
+        KillProcess();
     }
 
     /// <summary>Features (XMPP, tasks) act on faults of their kinds when a window opens.</summary>
@@ -657,15 +795,11 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             fault.StartTimer?.Dispose();
             fault.EndTimer?.Dispose();
             _faults.Remove(fault);
-            _history.Enqueue(fault);
-            while (_history.Count > HistoryCapacity)
-            {
-                _history.Dequeue();
-            }
+            Remember(fault);
 
             if (_outOfServiceBy.Remove(fault.Id) && _outOfServiceBy.Count == 0)
             {
-                _status.Restore();
+                _status?.Restore();
             }
 
             Rebuild();
@@ -703,6 +837,17 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
         var state = fault.Spec.FailoverState;
         var failed = new ConcurrentBag<MediaGrainKey>();
+        if (!IsLeader)
+        {
+            // The leader moves the agents (once for the cluster); this process only cuts its own sessions.
+            if (fault.Spec.SessionGrace <= TimeSpan.Zero)
+            {
+                CloseSessions(fault, (_, _) => true, CloseHow.Reset);
+            }
+
+            return;
+        }
+
         // A sign-in already past the gateway may land during the first pass; a second pass catches it.
         for (var pass = 0; pass < 3; pass++)
         {
@@ -845,6 +990,11 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         Interlocked.Add(ref _sessionsDropped, closed);
         if (closed > 0)
         {
+            Sink?.SessionsDropped(closed);
+        }
+
+        if (closed > 0)
+        {
             _log.LogWarning("Chaos fault {Id} cut {Count} notification sessions", fault.Id, closed);
         }
 
@@ -863,7 +1013,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
 
         foreach (var node in NodeKey.AllFor(userId))
         {
-            if (!onlyUnsubscribed || _hub.SubscriberCount(node) == 0)
+            if (!onlyUnsubscribed || _hub?.SubscriberCount(node) is null or 0)
             {
                 _cutNodes[node] = fault;
                 _anyCut = true;
@@ -899,9 +1049,10 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         var at = _time.GetUtcNow() - (writtenTicks is { } w ? System.Diagnostics.Stopwatch.GetElapsedTime(w) : TimeSpan.Zero);
         fault.AddUndelivered();
         _metrics.NotificationDropped(reason, fault.Kind);
-        _drops.Add(sequence => new DroppedNotification(
+        var record = _drops.Add(sequence => new DroppedNotification(
             sequence, at, reason, fault.Id, fault.Kind.ToWire(), notification.Node.UserId, notification.Node.Path,
             notification.Sequence, notification.RequestId, source, state, transport));
+        Sink?.Undelivered(record);
     }
 
     /// <summary>The Update's <c>&lt;source&gt;</c>, and for Media Updates the agent state it carries.</summary>
@@ -933,7 +1084,9 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         Interlocked.Increment(ref _injectedByKind[(int)fault.Kind]);
         _metrics.Injected(fault.Kind);
         var sequence = Interlocked.Increment(ref _injectionSequence);
-        _injections.Add(new Injection(sequence, _time.GetUtcNow(), fault.Id, fault.Kind.ToWire(), scopeKey, n, detail));
+        var injection = new Injection(sequence, _time.GetUtcNow(), fault.Id, fault.Kind.ToWire(), scopeKey, n, detail);
+        _injections.Add(injection);
+        Sink?.Injected(injection);
         if (_log.IsEnabled(LogLevel.Debug))
         {
             _log.LogDebug("Chaos {Kind} {Id} hit {Scope}#{Index}: {Detail}", fault.Kind.ToWire(), fault.Id, scopeKey, n, detail);
@@ -973,9 +1126,6 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return task;
     }
-
-    private static bool Overlaps(DateTimeOffset aStart, DateTimeOffset? aEnd, DateTimeOffset bStart, DateTimeOffset? bEnd) =>
-        (aEnd is null || bStart < aEnd) && (bEnd is null || aStart < bEnd);
 
     private static double? Offset(DateTimeOffset? at, DateTimeOffset origin) => at is { } t ? Math.Round((t - origin).TotalSeconds, 3) : null;
 

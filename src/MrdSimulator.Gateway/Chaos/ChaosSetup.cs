@@ -1,13 +1,37 @@
+using MrdSimulator.Gateway.Chaos.Cluster;
+using MrdSimulator.Gateway.Configuration;
+
 namespace MrdSimulator.Gateway.Chaos;
 
 public static class ChaosSetup
 {
-    public static IServiceCollection AddChaos(this IServiceCollection services, ChaosOptions options)
+    /// <summary>
+    /// The chaos engine of this process. Embedded, it is the whole of chaos; in a cluster, every silo and gateway runs
+    /// one that follows the cluster's plan (a silo's answers the grains' hook, a gateway's its requests, Updates and
+    /// sessions), and a gateway's admin calls go through the cluster's chaos grain.
+    /// </summary>
+    public static IServiceCollection AddChaos(this IServiceCollection services, ChaosOptions options, SimulatorRole role)
     {
         services.AddSingleton(options);
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<ChaosEngine>();
-        services.AddHostedService<ChaosStartup>();
+        if (role == SimulatorRole.All)
+        {
+            services.AddSingleton<IChaosControl, LocalChaosControl>();
+        }
+        else
+        {
+            services.AddSingleton<RedisChaosLog>();
+            services.AddSingleton<ChaosReplica>();
+            services.AddHostedService(sp => sp.GetRequiredService<ChaosReplica>());
+            services.AddSingleton<IChaosControl, ClusterChaosControl>();
+        }
+
+        if (role != SimulatorRole.Silo)
+        {
+            services.AddHostedService<ChaosStartup>();
+        }
+
         return services;
     }
 
@@ -20,7 +44,7 @@ public static class ChaosSetup
     }
 
     /// <summary>Builds the engine with the host (hooks installed before the first request), prints a generated token, starts <c>--chaos-plan</c>.</summary>
-    private sealed class ChaosStartup(ChaosEngine engine, ChaosOptions options, IServiceProvider services, ILogger<ChaosEngine> log) : IHostedService
+    private sealed class ChaosStartup(ChaosEngine engine, IChaosControl control, ChaosOptions options, IServiceProvider services, ILogger<ChaosEngine> log) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -37,11 +61,13 @@ public static class ChaosSetup
 
             if (options.Plan is { } plan)
             {
+                // Every gateway of a cluster may be given the plan; the cluster starts it once.
                 log.LogInformation("Starting the chaos plan given with --chaos-plan");
-                await engine.StartPlanAsync(plan);
+                await control.StartPlanAsync(plan, atStartup: true);
             }
         }
 
+        // This process's windows end with it; a cluster's plan goes on for the other processes.
         public async Task StopAsync(CancellationToken cancellationToken) => await engine.ClearAsync();
     }
 }

@@ -96,6 +96,3 @@ public sealed record ChaosTimeline(
     IReadOnlyDictionary<string, long> InjectedByKind,
     long NotificationsDropped,
     long SessionsDropped);
-
-/// <summary>One injected fault, in the order the simulator injected them.</summary>
-public sealed record Injection(long Sequence, DateTimeOffset At, string FaultId, string Kind, string ScopeKey, long Index, string Detail);

@@ -51,6 +51,9 @@ public sealed class Fault(FaultSpec spec, string source, ulong seed, long order,
 
     internal ITimer? EndTimer { get; set; }
 
+    /// <summary>This process learnt of the window well after it opened (it joined the cluster late): no one-off action.</summary>
+    internal bool JoinedLate { get; set; }
+
     /// <summary>A one-off action of the window (failover's session cut).</summary>
     internal ITimer? EventTimer { get; set; }
 

@@ -7,6 +7,7 @@ using MrdSimulator.Gateway.Security;
 using MrdSimulator.Gateway.SystemInfo;
 using MrdSimulator.Gateway.Xmpp;
 using MrdSimulator.Grains.Hosting;
+using StackExchange.Redis;
 
 namespace MrdSimulator.Gateway.Configuration;
 
@@ -148,9 +149,18 @@ public static class SimulatorSetup
                 services.AddSiloObservability(options, builder.Configuration);
                 break;
             case SimulatorRole.Gateway:
-                builder.UseOrleansClient(client => client.UseSimulatorCluster(Cluster(options)).AddActivityPropagation());
+                builder.UseOrleansClient(client => client
+                    .UseSimulatorCluster(Cluster(options))
+                    .AddGatewayCountChangedHandler(sp => (_, e) => sp.GetRequiredService<NotificationRelay>().ClusterChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways))
+                    .AddActivityPropagation());
                 services.AddGateway(options, builder.Configuration);
                 break;
+        }
+
+        if (options.Role != SimulatorRole.All)
+        {
+            // Besides Orleans' own connections: the cluster's chaos log (Chaos/Cluster/RedisChaosLog).
+            services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(Cluster(options).RedisOptions()));
         }
 
         return builder;

@@ -14,7 +14,9 @@ namespace MrdSimulator.Gateway.Notifications;
 /// remain. After the last session it stops renewing and the grains let the lease lapse, so Updates published while
 /// a fault keeps a user's session away still arrive for a while and can be accounted for, and a user who comes
 /// back finds the subscriptions in place. Each source's Updates carry a sequence; a gap or a repeat is counted and
-/// logged, never hidden.
+/// logged, never hidden. When a silo of the cluster goes away the relay renews every watch at once, so the grains it
+/// held come back on the survivors and publish again a Media Update their silo may have taken with it
+/// (<see cref="Update.Replay"/>); a replay of the Update this process last delivered for that source is dropped.
 /// </summary>
 public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedService, IDisposable
 {
@@ -24,18 +26,25 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     /// <summary>The subscription lease the relay asks for.</summary>
     public static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
 
+    // Seconds before each renewal pass after a silo went away: the first pass may still meet the dead silo before
+    // membership declares it dead (fast detection takes a few seconds); the later ones find the survivors.
+    private static readonly int[] RenewBurstDelays = [1, 5, 10];
+
     private readonly IGrainFactory _grains;
     private readonly NotificationHub _hub;
     private readonly SimulatorDirectory _directory;
     private readonly ILogger<NotificationRelay> _log;
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string User, int Mrd), (long Epoch, long Sequence)> _sources = new();
+    private readonly ConcurrentDictionary<(string User, int Mrd), SourcePosition> _sources = new();
     private readonly CancellationTokenSource _stopping = new();
     private IUpdateSubscriber? _self;
     private Task? _renewals;
     private int _disposed;
     private long _gaps;
     private long _repeats;
+    private long _replaysDelivered;
+    private long _replaysDropped;
+    private int _renewBurst;
 
     public NotificationRelay(IGrainFactory grains, NotificationHub hub, SimulatorDirectory directory, IMeterFactory meters, ILogger<NotificationRelay> log)
     {
@@ -50,6 +59,11 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
             description: "Updates that arrived out of their source's order or twice");
         meter.CreateObservableGauge("mrdsim.notifications.watched_users", () => _watches.Count,
             description: "Users whose Updates this process subscribes to");
+        meter.CreateObservableCounter("mrdsim.notifications.replays", () => new[]
+        {
+            new Measurement<long>(Interlocked.Read(ref _replaysDelivered), new KeyValuePair<string, object?>("outcome", "delivered")),
+            new Measurement<long>(Interlocked.Read(ref _replaysDropped), new KeyValuePair<string, object?>("outcome", "duplicate")),
+        }, description: "Media Updates a grain published again after its silo went away: delivered (this process had not delivered it) or dropped as a duplicate");
     }
 
     public long Gaps => Interlocked.Read(ref _gaps);
@@ -98,11 +112,29 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     {
         foreach (var update in updates)
         {
-            CheckOrder(update);
-            _hub.Publish(update);
+            if (Admit(update))
+            {
+                _hub.Publish(update);
+            }
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A silo went away (fewer gateways connected) or the connection came back: renew every watch now and twice more
+    /// while membership settles, so the grains the silo held reactivate on the survivors and replay what it took.
+    /// </summary>
+    public void ClusterChanged(int connectedGateways, int previous)
+    {
+        if ((connectedGateways < previous || previous == 0) && !_watches.IsEmpty)
+        {
+            LogClusterChanged(previous, connectedGateways);
+            if (Interlocked.Exchange(ref _renewBurst, 1) == 0)
+            {
+                _ = RenewBurstAsync(_stopping.Token);
+            }
+        }
     }
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -169,6 +201,35 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
         _watches.TryRemove(new KeyValuePair<string, Watch>(userId, watch));
     }
 
+    private async Task RenewBurstAsync(CancellationToken stopping)
+    {
+        try
+        {
+            foreach (var delay in RenewBurstDelays)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(delay), stopping);
+                await Parallel.ForEachAsync(_watches, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = stopping }, async (entry, _) =>
+                {
+                    try
+                    {
+                        await SubscribeAllAsync(entry.Key);
+                    }
+                    catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                    {
+                        LogRenewalFailed(entry.Key, ex.Message);
+                    }
+                });
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _renewBurst, 0);
+        }
+    }
+
     private async Task RenewLoopAsync(CancellationToken stopping)
     {
         using var timer = new PeriodicTimer(RenewEvery);
@@ -214,16 +275,34 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
         }
     }
 
-    private void CheckOrder(Update update)
+    /// <summary>Checks the Update against its source's sequence; false for a replay of the Media Update last delivered.</summary>
+    private bool Admit(Update update)
     {
         var key = (update.UserId, update.MrdId);
-        if (_sources.TryGetValue(key, out var last) && last.Epoch == update.Epoch)
+        var known = _sources.TryGetValue(key, out var last);
+        var media = update.Node == NodeKind.Media;
+        var mediaHash = media ? string.GetHashCode(update.Xml) : known ? last.MediaHash : 0;
+        if (update.Replay)
+        {
+            _sources[key] = new SourcePosition(update.Epoch, update.Sequence, mediaHash);
+            if (known && last.MediaHash == mediaHash)
+            {
+                Interlocked.Increment(ref _replaysDropped);
+                return false;
+            }
+
+            Interlocked.Increment(ref _replaysDelivered);
+            LogReplay(update.UserId, update.MrdId, update.RequestId);
+            return true;
+        }
+
+        if (known && last.Epoch == update.Epoch)
         {
             if (update.Sequence <= last.Sequence)
             {
                 Interlocked.Increment(ref _repeats);
                 LogRepeat(update.UserId, update.MrdId, update.Sequence, last.Sequence);
-                return;
+                return true;
             }
 
             if (update.Sequence != last.Sequence + 1)
@@ -233,7 +312,8 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
             }
         }
 
-        _sources[key] = (update.Epoch, update.Sequence);
+        _sources[key] = new SourcePosition(update.Epoch, update.Sequence, mediaHash);
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Updates {First}..{Last} of {UserId}/{MrdId} never reached this process")]
@@ -242,8 +322,17 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     [LoggerMessage(Level = LogLevel.Warning, Message = "Update {Sequence} of {UserId}/{MrdId} arrived after {Last}")]
     private partial void LogRepeat(string userId, int mrdId, long sequence, long last);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A Media Update of {UserId}/{MrdId} (requestId {RequestId}) lost with a silo was published again and delivered")]
+    private partial void LogReplay(string userId, int mrdId, string? requestId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connected silos went from {Previous} to {Current}: renewing every notification subscription")]
+    private partial void LogClusterChanged(int previous, int current);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the notification subscriptions of {UserId} failed: {Error}; retried in the next round")]
     private partial void LogRenewalFailed(string userId, string error);
+
+    /// <summary>Where a source's Updates got to, and a hash of the last Media Update delivered (to spot replays of it).</summary>
+    private readonly record struct SourcePosition(long Epoch, long Sequence, int MediaHash);
 
     private sealed class Watch(Task subscribed)
     {

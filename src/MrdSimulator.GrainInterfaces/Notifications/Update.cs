@@ -12,8 +12,10 @@ namespace MrdSimulator.GrainInterfaces.Notifications;
 /// <param name="Sequence">Position among the Updates of this activation, from 1 and without gaps.</param>
 /// <param name="TraceParent">The W3C trace context of the grain call that published it (when traced), so delivery
 /// continues the request's trace across the outbox and processes.</param>
+/// <param name="Replay">Published again by a new activation because its previous one may have died before delivering
+/// it; a receiver that already delivered the same Update drops it.</param>
 [GenerateSerializer, Immutable, Alias("Update")]
-public sealed record Update(string UserId, NodeKind Node, int MrdId, long Epoch, long Sequence, string? RequestId, string Xml, string? TraceParent = null)
+public sealed record Update(string UserId, NodeKind Node, int MrdId, long Epoch, long Sequence, string? RequestId, string Xml, string? TraceParent = null, bool Replay = false)
 {
     public NodeKey NodeKey => new(UserId, Node);
 }

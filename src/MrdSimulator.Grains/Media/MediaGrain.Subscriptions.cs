@@ -92,8 +92,23 @@ public sealed partial class MediaGrain
     private bool IsLive(Subscription subscription, long now) =>
         !subscription.Leased || (_leaseExpiries!.TryGetValue(subscription.Subscriber.GetGrainId(), out var expires) && expires > now);
 
+    /// <summary>How recent a Media change must be for a new activation to publish its Update again.</summary>
+    public static readonly TimeSpan ReplayWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A recent Media change may be one whose Update died with the previous activation's silo: publish it again
+    /// (as <see cref="Update.Replay"/>). Real time, like leases: it is about processes failing.
+    /// </summary>
+    private void ReplayRecentMediaChange()
+    {
+        if (state.State.LastMediaChange is { } change && DateTime.UtcNow - change.WrittenUtc < ReplayWindow)
+        {
+            PublishMedia(change.RequestId, Media, replay: true);
+        }
+    }
+
     /// <summary>Renders one Update, only if someone subscribes, and hands it to every live subscriber's outbox lane.</summary>
-    private void Publish<TArg>(NodeKind node, string? requestId, TArg arg, Func<TArg, string> render)
+    private void Publish<TArg>(NodeKind node, string? requestId, bool replay, TArg arg, Func<TArg, string> render)
     {
         metrics.Published();
         var subscribers = state.State.Subscribers;
@@ -102,7 +117,7 @@ public sealed partial class MediaGrain
             return;
         }
 
-        var update = new Update(_key.UserId, node, _key.MrdId, _epoch, ++_sequence, requestId, render(arg), Activity.Current?.Id);
+        var update = new Update(_key.UserId, node, _key.MrdId, _epoch, ++_sequence, requestId, render(arg), Activity.Current?.Id, replay);
         var now = Environment.TickCount64;
         foreach (var subscription in subscribers)
         {

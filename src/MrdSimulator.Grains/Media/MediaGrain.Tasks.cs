@@ -427,7 +427,7 @@ public sealed partial class MediaGrain
 
     /// <summary>Offer (POST) or removal (DELETE) on the MRD's dialog collection (reference §8.5).</summary>
     private void PublishDialogCollection(UpdateEvent e, TaskDialog dialog, string? requestId) =>
-        Publish(NodeKind.DialogsMedia, requestId, (Dialog: dialog, Event: e, RequestId: requestId),
+        Publish(NodeKind.DialogsMedia, requestId, replay: false, (Dialog: dialog, Event: e, RequestId: requestId),
             static a => UpdateXml.Write(a.Event, DialogXml.CollectionUri(a.Dialog.UserId, a.Dialog.MrdId), a.RequestId, x =>
             {
                 x.Open("dialogs");
@@ -437,10 +437,10 @@ public sealed partial class MediaGrain
 
     /// <summary>Any other change: PUT with the Dialog as source.</summary>
     private void PublishDialog(TaskDialog dialog, string? requestId) =>
-        Publish(NodeKind.DialogsMedia, requestId, (Dialog: dialog, RequestId: requestId),
+        Publish(NodeKind.DialogsMedia, requestId, replay: false, (Dialog: dialog, RequestId: requestId),
             static a => UpdateXml.Write(UpdateEvent.Put, DialogXml.Uri(a.Dialog.Id), a.RequestId, x => DialogXml.Write(x, a.Dialog)));
 
     private void PublishDialogError(string? requestId, string dialogId, ApiError error) =>
-        Publish(NodeKind.DialogsMedia, requestId, (DialogId: dialogId, Error: error, RequestId: requestId),
+        Publish(NodeKind.DialogsMedia, requestId, replay: false, (DialogId: dialogId, Error: error, RequestId: requestId),
             static a => UpdateXml.Write(UpdateEvent.Put, DialogXml.Uri(a.DialogId), a.RequestId, x => ApiErrorsXml.WriteAsync(x, a.Error)));
 }

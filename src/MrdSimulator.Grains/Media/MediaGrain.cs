@@ -43,6 +43,7 @@ public sealed partial class MediaGrain(
         _user = directory.FindUser(_key.UserId);
         ActivateSubscriptions();
         ActivateTasks();
+        ReplayRecentMediaChange();
         return Task.CompletedTask;
     }
 
@@ -60,7 +61,7 @@ public sealed partial class MediaGrain(
         var context = new MediaContext(_mrd, user.IsAssignedTo(_mrd.Id), Now);
         var outcome = MediaStateMachine.Apply(Media, request, context);
         var next = AfterMediaRequest(request, outcome, context.Now);
-        await SaveAsync(next);
+        await SaveAsync(next, requestId);
 
         switch (outcome.Effect)
         {
@@ -83,16 +84,20 @@ public sealed partial class MediaGrain(
     /// nothing of the turn survives: the working state goes back to what is stored and pending effects are dropped.
     /// A stale etag escapes, so Orleans deactivates this activation and the next call reloads.
     /// </summary>
-    private async ValueTask SaveAsync(MediaState next)
+    /// <param name="requestId">The request that changed the Media state, if one did.</param>
+    private async ValueTask SaveAsync(MediaState next, string? requestId = null)
     {
         var stored = state.State;
         var subscribers = LiveSubscribers(stored.Subscribers);
-        if (ReferenceEquals(next, stored.Media) && ReferenceEquals(_tasks, stored.Tasks) && subscribers == stored.Subscribers)
+        var mediaChanged = !ReferenceEquals(next, stored.Media);
+        if (!mediaChanged && ReferenceEquals(_tasks, stored.Tasks) && subscribers == stored.Subscribers)
         {
             return;
         }
 
-        state.State = new MediaGrainState { Media = next, Tasks = _tasks, Subscribers = subscribers };
+        // Kept only while someone listens: an idle pair without subscribers carries nothing extra.
+        var change = subscribers.IsEmpty ? null : mediaChanged ? new MediaChange(requestId, DateTime.UtcNow) : stored.LastMediaChange;
+        state.State = new MediaGrainState { Media = next, Tasks = _tasks, Subscribers = subscribers, LastMediaChange = change };
         try
         {
             await state.WriteStateAsync();
@@ -116,13 +121,13 @@ public sealed partial class MediaGrain(
         }
     }
 
-    private void PublishMedia(string? requestId, MediaState media) =>
-        Publish(NodeKind.Media, requestId, (Key: _key, Mrd: _mrd, State: media, RequestId: requestId, Directory: directory),
+    private void PublishMedia(string? requestId, MediaState media, bool replay = false) =>
+        Publish(NodeKind.Media, requestId, replay, (Key: _key, Mrd: _mrd, State: media, RequestId: requestId, Directory: directory),
             static a => UpdateXml.Write(UpdateEvent.Put, MediaXml.MediaUri(a.Key.UserId, a.Key.MrdId), a.RequestId,
                 x => MediaXml.Write(x, a.Key.UserId, a.Mrd, a.State, a.Directory)));
 
     private void PublishError(string? requestId, ApiError error) =>
-        Publish(NodeKind.Media, requestId, (Key: _key, Error: error, RequestId: requestId),
+        Publish(NodeKind.Media, requestId, replay: false, (Key: _key, Error: error, RequestId: requestId),
             static a => UpdateXml.Write(UpdateEvent.Put, MediaXml.MediaUri(a.Key.UserId, a.Key.MrdId), a.RequestId,
                 x => ApiErrorsXml.WriteAsync(x, a.Error)));
 }

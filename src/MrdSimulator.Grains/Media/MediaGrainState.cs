@@ -41,4 +41,16 @@ public sealed record MediaGrainState
 
     [Id(2)]
     public ImmutableArray<Subscription> Subscribers { get; init; } = [];
+
+    /// <summary>The last Media change made while someone subscribed (<see cref="MediaChange"/>); null otherwise.</summary>
+    [Id(3)]
+    public MediaChange? LastMediaChange { get; init; }
 }
+
+/// <summary>
+/// When the Media state last changed and which request changed it. A silo can die after the change is written and
+/// before its Update leaves the outbox; the next activation publishes the Update again if the change is recent,
+/// so an accepted request's Update still comes (a receiver that had it drops the copy).
+/// </summary>
+[GenerateSerializer, Immutable, Alias("MediaChange")]
+public sealed record MediaChange([property: Id(0)] string? RequestId, [property: Id(1)] DateTime WrittenUtc);

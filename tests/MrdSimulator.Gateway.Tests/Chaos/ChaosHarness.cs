@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Tests.Infrastructure;
+using MrdSimulator.Grains.Messaging;
 
 namespace MrdSimulator.Gateway.Tests.Chaos;
 
@@ -61,8 +62,13 @@ public sealed class ChaosHarness : IAsyncDisposable
     }
 
     /// <summary>Moves the simulator's clock and waits for the fault windows it opened or closed.</summary>
+    /// <summary>
+    /// Moves the clock once every Update already published has reached the hub (the grains deliver through the silo's
+    /// outbox after answering), so a hold or delay a fault starts is on the clock before it moves.
+    /// </summary>
     public async Task AdvanceAsync(TimeSpan by)
     {
+        await Factory.Services.GetRequiredService<GrainOutbox>().FlushAsync();
         Factory.Time.Advance(by);
         await Engine.SettleAsync();
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MrdSimulator.Domain.Chaos;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Tests.Infrastructure;
 

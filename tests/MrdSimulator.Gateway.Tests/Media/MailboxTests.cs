@@ -21,8 +21,10 @@ public sealed class MailboxTests
         using var agent = factory.ClientFor("1234");
         await using var stream = await NotificationStream.OpenAsync(agent);
 
-        // The first request holds the grain: its state write waits at the gate.
+        // The first request holds the grain: its state write waits at the gate (opened whatever happens, so that a
+        // failed assertion is reported instead of a host that cannot stop).
         storage.Close();
+        using var open = new Opener(storage);
         var first = agent.PutXmlAsync(Media, HttpExtensions.SignIn, "first");
         await storage.WaitForWriterAsync();
 
@@ -49,16 +51,27 @@ public sealed class MailboxTests
         Assert.Null(await stream.NextAsync(TimeSpan.FromMilliseconds(300)));
     }
 
+    private sealed class Opener(GatedStorage storage) : IDisposable
+    {
+        public void Dispose() => storage.Open();
+    }
+
     /// <summary>In-process storage whose writes wait while the gate is closed: a slow database.</summary>
     private sealed class GatedStorage : IGrainStorage
     {
         private readonly InProcessGrainStorage _inner = new();
-        private readonly TaskCompletionSource _writerWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private TaskCompletionSource _writerWaiting = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public GatedStorage() => _gate.SetResult();
 
-        public void Close() => _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Closes the gate; <see cref="WaitForWriterAsync"/> then waits for a write that meets it (earlier writes,
+        /// such as the notification stream's subscription, do not count).</summary>
+        public void Close()
+        {
+            _writerWaiting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
 
         public void Open() => _gate.TrySetResult();
 
@@ -68,10 +81,11 @@ public sealed class MailboxTests
 
         public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
         {
-            if (stateName == "media")
+            var gate = _gate.Task;
+            if (stateName == "media" && !gate.IsCompleted)
             {
                 _writerWaiting.TrySetResult();
-                await _gate.Task;
+                await gate;
             }
 
             await _inner.WriteStateAsync(stateName, grainId, grainState);

@@ -1,4 +1,6 @@
-namespace MrdSimulator.Gateway.Chaos;
+using Orleans;
+
+namespace MrdSimulator.Domain.Chaos;
 
 /// <summary>Why a fault cost an Update (the <c>reason</c> of <c>/admin/chaos/drops</c> records).</summary>
 public static class DropReasons
@@ -23,35 +25,37 @@ public static class DropReasons
 /// for Updates no request caused (failover, RONA); <paramref name="Source"/> and <paramref name="State"/> (Media
 /// Updates only) let a client follow the state change it missed.
 /// </summary>
+[GenerateSerializer, Immutable, Alias("DroppedNotification")]
 public sealed record DroppedNotification(
-    long Sequence,
-    DateTimeOffset At,
-    string Reason,
-    string FaultId,
-    string FaultKind,
-    string UserId,
-    string Node,
-    long NodeSequence,
-    string? RequestId,
-    string? Source,
-    string? State,
-    string? Transport);
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Reason,
+    [property: Id(3)] string FaultId,
+    [property: Id(4)] string FaultKind,
+    [property: Id(5)] string UserId,
+    [property: Id(6)] string Node,
+    [property: Id(7)] long NodeSequence,
+    [property: Id(8)] string? RequestId,
+    [property: Id(9)] string? Source,
+    [property: Id(10)] string? State,
+    [property: Id(11)] string? Transport);
 
 /// <summary>One page of <c>GET /admin/chaos/drops</c>; <paramref name="Now"/> is the simulator's clock (a reader maps <c>at</c> to its own).</summary>
 /// <param name="Total">Records ever added (all reasons).</param>
 /// <param name="Overflowed">Records pushed out of the ring by newer ones.</param>
 /// <param name="Missed">Records after <c>since</c> that were already pushed out when this page was read.</param>
 /// <param name="Next">The sequence to pass as <c>since</c> for the next page.</param>
+[GenerateSerializer, Immutable, Alias("DropPage")]
 public sealed record DropPage(
-    DateTimeOffset Now,
-    long Total,
-    long Overflowed,
-    int Capacity,
-    long Missed,
-    long Next,
-    IReadOnlyDictionary<string, long> ByReason,
-    IReadOnlyDictionary<string, long> ByFaultKind,
-    IReadOnlyList<DroppedNotification> Drops);
+    [property: Id(0)] DateTimeOffset Now,
+    [property: Id(1)] long Total,
+    [property: Id(2)] long Overflowed,
+    [property: Id(3)] int Capacity,
+    [property: Id(4)] long Missed,
+    [property: Id(5)] long Next,
+    [property: Id(6)] IReadOnlyDictionary<string, long> ByReason,
+    [property: Id(7)] IReadOnlyDictionary<string, long> ByFaultKind,
+    [property: Id(8)] IReadOnlyList<DroppedNotification> Drops);
 
 /// <summary>A bounded ring of <see cref="DroppedNotification"/> with gap-free sequence numbers; the oldest go first, counted.</summary>
 public sealed class DropLog(int capacity, TimeProvider time)
@@ -138,3 +142,14 @@ public sealed class DropLog(int capacity, TimeProvider time)
             items);
     }
 }
+
+/// <summary>One injected fault, in the order the simulator injected them.</summary>
+[GenerateSerializer, Immutable, Alias("Injection")]
+public sealed record Injection(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string FaultId,
+    [property: Id(3)] string Kind,
+    [property: Id(4)] string ScopeKey,
+    [property: Id(5)] long Index,
+    [property: Id(6)] string Detail);
