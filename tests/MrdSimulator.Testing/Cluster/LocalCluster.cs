@@ -25,8 +25,10 @@ public sealed record ScriptResult(int ExitCode, string Stdout, string Stderr)
 /// </summary>
 public sealed class LocalCluster : IAsyncDisposable
 {
-    private static readonly TimeSpan UpTimeout = TimeSpan.FromSeconds(180);
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
+    // The script's own readiness bound, above its 90 s default: CI runs the other test projects beside this one on two cores.
+    private const int ReadySeconds = 120;
+    private static readonly TimeSpan UpTimeout = TimeSpan.FromSeconds(ReadySeconds + 60);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(ReadySeconds + 30);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan QuickTimeout = TimeSpan.FromSeconds(20);
 
@@ -186,6 +188,7 @@ public sealed class LocalCluster : IAsyncDisposable
         // This test build's simulator, not a second build per cluster.
         start.Environment["MRDSIM_CLUSTER_NO_BUILD"] = "1";
         start.Environment["MRDSIM_CLUSTER_CONFIGURATION"] = Configuration;
+        start.Environment["MRDSIM_CLUSTER_READY_TIMEOUT"] = ReadySeconds.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
