@@ -24,8 +24,13 @@ public static class ObservabilitySetup
 
         services.AddSingleton(sp => new MetricCollector(
             MetricsSetup.Filter(sp.GetService<IMeterFactory>()),
-            MetricsSetup.BucketsFor));
+            MetricsSetup.BucketsFor,
+            MetricsSetup.HistogramViews));
+        services.AddSingleton<MrdStatsReader>();
         services.AddSingleton<AgentCensus>();
+        services.AddSingleton<IGrainMetricSource>(sp => sp.GetRequiredService<AgentCensus>());
+        services.AddSingleton<TaskCensus>();
+        services.AddSingleton<IGrainMetricSource>(sp => sp.GetRequiredService<TaskCensus>());
         OpenTelemetryExport.AddOpenTelemetryExport(services, configuration, MetricsSetup.MeterNames);
         services.AddSingleton<DashboardHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardHistory>());
@@ -46,6 +51,7 @@ public static class ObservabilitySetup
         // Built now, before the first request: the listeners must be in place when traffic starts.
         app.Services.GetRequiredService<MetricCollector>();
         app.Services.GetRequiredService<AgentCensus>();
+        app.Services.GetRequiredService<TaskCensus>();
         app.MapMetricsEndpoint();
         app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(DashboardApi.StartupLine(app.Urls)));

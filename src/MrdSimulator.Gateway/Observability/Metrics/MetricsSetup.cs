@@ -42,17 +42,24 @@ public static class MetricsSetup
     /// <summary>The meter filter for this host (the factory is captured now: the callback can outlive the container).</summary>
     public static Func<Meter, bool> Filter(IMeterFactory? ownFactory) => meter => Accepts(meter, ownFactory);
 
+    /// <summary>Histograms kept by grains, published as counters (OTLP) and shown as histograms (<c>/metrics</c>, dashboard).</summary>
+    public static IReadOnlyList<HistogramView> HistogramViews { get; } = [TaskCensus.WaitHistogram];
+
     public static IReadOnlyList<double>? BucketsFor(Instrument instrument) =>
         instrument.Name == "http.server.request.duration" ? RequestDurationBuckets : null;
 
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (HttpContext context, MetricCollector collector, AgentCensus census) =>
+        app.MapGet("/metrics", async (HttpContext context, MetricCollector collector, IEnumerable<IGrainMetricSource> sources) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            await census.CountAsync(context.RequestAborted);
+            await RefreshAsync(sources, context.RequestAborted);
             return Results.Text(PrometheusFormatter.Write(collector.Collect()), PrometheusFormatter.ContentType);
         }).ExcludeFromDescription();
         return app;
     }
+
+    /// <summary>Fresh figures from the grains before a collection (callbacks alone would report a second-old reading).</summary>
+    public static Task RefreshAsync(IEnumerable<IGrainMetricSource> sources, CancellationToken cancellationToken) =>
+        Task.WhenAll(sources.Select(s => s.RefreshAsync(cancellationToken)));
 }
