@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 
 namespace MrdSimulator.Grains.Statistics;
 
@@ -19,10 +20,12 @@ public sealed class WaitDistribution(int seed)
     public static ImmutableArray<double> Bounds { get; } =
         [0, 0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1200, 1800, 3600];
 
-    private readonly List<double> _samples = [];
     private readonly long[] _counts = new long[Bounds.Length + 1];
-    private readonly long[] _sampleCounts = new long[Bounds.Length + 1];
+
+    // The kept waits, grouped by bucket, so the percentile only ever looks into one bucket.
+    private readonly List<double>[] _kept = [.. Enumerable.Range(0, Bounds.Length + 1).Select(_ => new List<double>())];
     private readonly Random _random = new(seed);
+    private int _keptCount;
     private double? _p90;
 
     /// <summary>Every wait added.</summary>
@@ -42,22 +45,21 @@ public sealed class WaitDistribution(int seed)
         Sum += wait;
         var bucket = BucketOf(wait);
         _counts[bucket]++;
-        if (_samples.Count < MaxSamples)
+        if (_keptCount < MaxSamples)
         {
-            _samples.Add(wait);
+            _keptCount++;
         }
         else if (_random.NextInt64(Count) is var slot && slot < MaxSamples)
         {
-            // Algorithm R: the n-th wait replaces a kept one with probability MaxSamples / n.
-            _sampleCounts[BucketOf(_samples[(int)slot])]--;
-            _samples[(int)slot] = wait;
+            // Algorithm R: the n-th wait replaces a kept one, chosen uniformly, with probability MaxSamples / n.
+            RemoveKept((int)slot);
         }
         else
         {
             return;
         }
 
-        _sampleCounts[bucket]++;
+        _kept[bucket].Add(wait);
         _p90 = null;
     }
 
@@ -67,35 +69,84 @@ public sealed class WaitDistribution(int seed)
         return i >= 0 ? i : ~i;
     }
 
+    /// <summary>Removes the kept wait at <paramref name="slot"/> counting through the buckets in order (their order inside a bucket does not matter).</summary>
+    private void RemoveKept(int slot)
+    {
+        var bucket = 0;
+        while (slot >= _kept[bucket].Count)
+        {
+            slot -= _kept[bucket++].Count;
+        }
+
+        var list = _kept[bucket];
+        list[slot] = list[^1];
+        list.RemoveAt(list.Count - 1);
+    }
+
     /// <summary>
-    /// The value of rank ⌈q·n⌉ among the kept waits. The bucket counts say which bucket holds that rank, so only that
-    /// bucket's waits are sorted, not all of them: a scrape every second stays cheap with a million waits kept.
+    /// The value of rank ⌈q·n⌉ among the n kept waits: the bucket sizes say which bucket holds that rank, and a
+    /// selection inside that bucket finds it, so a scrape every second stays cheap with a million waits kept.
     /// </summary>
     private double NearestRank(double q)
     {
-        if (_samples.Count == 0)
+        if (_keptCount == 0)
         {
             return 0;
         }
 
-        var rank = (long)Math.Min(_samples.Count, Math.Ceiling(q * _samples.Count));
+        var rank = (long)Math.Min(_keptCount, Math.Ceiling(q * _keptCount));
         var bucket = 0;
         long below = 0;
-        while (below + _sampleCounts[bucket] < rank)
+        while (below + _kept[bucket].Count < rank)
         {
-            below += _sampleCounts[bucket++];
+            below += _kept[bucket++].Count;
         }
 
-        var inBucket = new List<double>((int)_sampleCounts[bucket]);
-        foreach (var wait in _samples)
+        return Select(CollectionsMarshal.AsSpan(_kept[bucket]), (int)(rank - below - 1));
+    }
+
+    /// <summary>The k-th smallest value (from 0), by Hoare's selection; reorders <paramref name="values"/>.</summary>
+    private static double Select(Span<double> values, int k)
+    {
+        var (lo, hi) = (0, values.Length - 1);
+        while (lo < hi)
         {
-            if (BucketOf(wait) == bucket)
+            var pivot = values[lo + ((hi - lo) / 2)];
+            var (i, j) = (lo, hi);
+            while (i <= j)
             {
-                inBucket.Add(wait);
+                while (values[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (values[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (values[i], values[j]) = (values[j], values[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            if (k <= j)
+            {
+                hi = j;
+            }
+            else if (k >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                break;
             }
         }
 
-        inBucket.Sort();
-        return inBucket[(int)(rank - below - 1)];
+        return values[k];
     }
 }
