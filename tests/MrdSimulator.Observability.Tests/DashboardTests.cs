@@ -1,7 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Observability.Dashboard;
+using MrdSimulator.Gateway.Observability.Metrics;
+using MrdSimulator.GrainInterfaces.Simulation;
+using MrdSimulator.GrainInterfaces.Statistics;
 using MrdSimulator.Observability.Tests.Browsers;
 
 namespace MrdSimulator.Observability.Tests;
@@ -30,6 +34,22 @@ public sealed class DashboardTests
         })()
         """;
 
+    // The "Task queues" section as shown: headline stats by label, and the table (a row per MRD).
+    private const string ReadTaskSection = """
+        (() => {
+          const card = document.querySelector('[data-testid=section-tasks]');
+          if (!card) return null;
+          return {
+            title: card.querySelector('h2').textContent,
+            stats: Object.fromEntries([...card.querySelectorAll('.section-stats > div')].map((d) => [d.querySelector('.l').textContent, Number(d.querySelector('.v').dataset.value)])),
+            columns: [...card.querySelectorAll('thead th')].map((th) => th.textContent),
+            rows: [...card.querySelectorAll('tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent)),
+          };
+        })()
+        """;
+
+    private static readonly TimeSpan TaskWait = TimeSpan.FromSeconds(20);
+
     [Fact]
     public Task DashboardInChromiumShowsTheSnapshotNumbersAfterTraffic() =>
         ShowsTheSnapshotNumbersAfterTrafficAsync(ChromiumPlaywright.LaunchAsync, "dashboard.png");
@@ -45,6 +65,14 @@ public sealed class DashboardTests
     [Fact]
     public Task SectionsOfOtherFeaturesAppearOnlyWhileTheirDataExistsInFirefox() =>
         SectionsAppearOnlyWhileTheirDataExistsAsync(FirefoxBidi.LaunchAsync);
+
+    [Fact]
+    public Task TaskQueuesSectionShowsLiveFiguresOfBotsAndGeneratorsInChromium() =>
+        TaskQueuesShowLiveFiguresAsync(ChromiumPlaywright.LaunchAsync, "dashboard-tasks.png");
+
+    [Fact]
+    public Task TaskQueuesSectionShowsLiveFiguresOfBotsAndGeneratorsInFirefox() =>
+        TaskQueuesShowLiveFiguresAsync(FirefoxBidi.LaunchAsync, "dashboard-tasks-firefox.png");
 
     [Fact]
     public async Task SnapshotCarriesAggregatesOnlyNoCredentialsOrUserIds()
@@ -77,6 +105,12 @@ public sealed class DashboardTests
                 await host.SignInAsync(id, 5001);
                 await host.SetStateAsync(id, "READY", 5001);
             }
+        }
+
+        // Three tasks for the tasks MRD, where nobody is signed in: they wait in its queue.
+        for (var i = 0; i < 3; i++)
+        {
+            await host.SubmitTaskAsync("Task_SS");
         }
 
         await using var browser = await launch(Width, Height);
@@ -131,18 +165,144 @@ public sealed class DashboardTests
         Assert.True(page.StateBarSegments >= 3, $"{browser.Name}: {page.StateBarSegments} visible segments in the agent state bars");
         Assert.True(page.PageWidth <= page.ViewportWidth, $"{browser.Name}: the page is {page.PageWidth} px wide in a {page.ViewportWidth} px window");
 
-        var shot = Path.Combine(AppContext.BaseDirectory, "artifacts", screenshotName);
+        // The queued tasks: the Task queues section shows the statistics grains' figures.
+        await AssertTaskSectionShowsTheGrainsFiguresAsync(host, browser);
+        Assert.Equal(3, (await browser.EvaluateAsync<TaskSection>(ReadTaskSection)).Stats["Queued"]);
+
+        await SaveScreenshotAsync(browser, screenshotName);
+        Assert.Contains(browser.RequestedUrls, u => u.EndsWith("/dashboard/snapshot.json", StringComparison.Ordinal));
+        Assert.DoesNotContain(browser.RequestedUrls, u => !u.StartsWith(host.BaseAddress.ToString(), StringComparison.Ordinal) && !u.StartsWith("data:", StringComparison.Ordinal));
+        Assert.Empty(browser.Errors);
+    }
+
+    private static async Task TaskQueuesShowLiveFiguresAsync(DashboardBrowserLauncher launch, string screenshotName)
+    {
+        // The issue's recipe (--bots 10 --task-rate 600 --time-scale 10), busier and with short work so that the queue
+        // builds and tasks finish within the test, and without breaks so that the bots settle once arrivals stop.
+        await using var host = SimulatorHost.StartKestrel(
+            ("Tasks:BotsPerMrd", "10"), ("Tasks:TasksPerHour", "1200"), ("Tasks:TimeScale", "10"), ("Tasks:MeanHandleSeconds", "20"), ("Tasks:BreakProbability", "0"));
+        await using var browser = await launch(Width, Height);
+        await browser.OpenAsync(new Uri(host.BaseAddress, "dashboard"));
+
+        // Live: the section appears once tasks flow, and its numbers move while the page is open.
+        await browser.WaitForAsync($"({ReadTaskSection})?.stats.Offered > 0", "the Task queues section with offers", TaskWait);
+        var first = await browser.EvaluateAsync<TaskSection>(ReadTaskSection);
+        await browser.WaitForAsync(
+            $"({ReadTaskSection})?.stats.Offered > {first.Stats["Offered"].ToString(CultureInfo.InvariantCulture)} && ({ReadTaskSection})?.rows.length === 3",
+            "the page's offer count to grow, with a row per MRD", TaskWait);
+        var live = await browser.EvaluateAsync<TaskSection>(ReadTaskSection);
+        Assert.Equal("Task queues", live.Title);
+        Assert.All(["mrd", "Queued", "Offered", "Handled", "RONA", "Wait p95", "Service level", "Occupancy"], c => Assert.Contains(c, live.Columns));
+
+        // Arrivals stop; once every offer has been handled (or rung out) nothing moves, and the page shows what the grains hold.
+        var directory = host.Services.GetRequiredService<SimulatorDirectory>();
+        foreach (var mrd in directory.NonVoiceMrds)
+        {
+            await host.Grains.GetGrain<ITaskGeneratorGrain>(mrd.Id).StopAsync();
+        }
+
+        await Eventually.TrueAsync(
+            async () => (await ReadTaskFiguresAsync(host)).All(f => f.Capacity is var c && c.Queued == 0 && c.Offered == c.Handled + c.Ronas),
+            "every queued task to be offered and handled", TimeSpan.FromSeconds(60));
+        await AssertTaskSectionShowsTheGrainsFiguresAsync(host, browser);
+        var settled = await browser.EvaluateAsync<TaskSection>(ReadTaskSection);
+        Assert.All(settled.Rows, row => Assert.NotEqual("–", settled.Cell(row, "Wait p95")));
+
+        await SaveScreenshotAsync(browser, screenshotName);
+        Assert.Empty(browser.Errors);
+    }
+
+    private static async Task<MrdTaskFigures[]> ReadTaskFiguresAsync(SimulatorHost host) =>
+        await host.Services.GetRequiredService<MrdStatsReader>().ReadAsync(g => g.GetTaskFiguresAsync());
+
+    /// <summary>Waits until the page's Task queues section shows every MRD with tasks as its statistics grain holds it.</summary>
+    private static async Task AssertTaskSectionShowsTheGrainsFiguresAsync(SimulatorHost host, IDashboardBrowser browser)
+    {
+        var mismatch = "not compared";
+        try
+        {
+            await Eventually.TrueAsync(
+                async () => (mismatch = TaskSectionMismatch(await browser.EvaluateAsync<TaskSection?>(ReadTaskSection), await ReadTaskFiguresAsync(host))) is null,
+                "the page to show the grains' task figures");
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{browser.Name}: {mismatch}");
+        }
+    }
+
+    private static string? TaskSectionMismatch(TaskSection? page, IReadOnlyList<MrdTaskFigures> figures)
+    {
+        if (page is null)
+        {
+            return "no Task queues section";
+        }
+
+        var withTasks = figures.Where(f => f.Capacity.Submitted > 0).ToList();
+        if (page.Rows.Count != withTasks.Count)
+        {
+            return $"{page.Rows.Count} rows for {withTasks.Count} MRDs with tasks";
+        }
+
+        foreach (var mrd in withTasks)
+        {
+            var c = mrd.Capacity;
+            var expected = new Dictionary<string, string>
+            {
+                ["Queued"] = Count(c.Queued), ["Submitted"] = Count(c.Submitted), ["Offered"] = Count(c.Offered), ["Handled"] = Count(c.Handled),
+                ["Abandoned"] = Count(c.Abandoned), ["Expired"] = Count(c.Expired), ["RONA"] = Count(c.Ronas), ["Wait (count)"] = Count(c.Offered),
+            };
+            if (c.ServiceLevel is { } serviceLevel)
+            {
+                expected["Service level"] = Percent(serviceLevel);
+            }
+
+            if (c.AgentOccupancy is { } occupancy)
+            {
+                expected["Occupancy"] = Percent(occupancy);
+            }
+
+            var row = page.Rows.FirstOrDefault(r => r[0] == Count(c.MrdId));
+            if (row is null)
+            {
+                return $"no row for MRD {c.MrdId}";
+            }
+
+            foreach (var (column, value) in expected)
+            {
+                if (page.Cell(row, column) != value)
+                {
+                    return $"MRD {c.MrdId} {column}: the page shows {page.Cell(row, column) ?? "no such column"}, the grain {value}";
+                }
+            }
+        }
+
+        foreach (var (label, total) in new[] { ("Queued", withTasks.Sum(f => (long)f.Capacity.Queued)), ("Offered", withTasks.Sum(f => f.Capacity.Offered)), ("Handled", withTasks.Sum(f => f.Capacity.Handled)) })
+        {
+            if (page.Stats.GetValueOrDefault(label, -1) != total)
+            {
+                return $"headline {label}: the page shows {page.Stats.GetValueOrDefault(label, -1)}, the grains {total}";
+            }
+        }
+
+        return null;
+
+        static string Count(long n) => MetricText.Format((double)n);
+
+        static string Percent(double ratio) => MetricText.Format(Math.Round(ratio * 100, 1)) + " %";
+    }
+
+    private static async Task SaveScreenshotAsync(IDashboardBrowser browser, string name)
+    {
+        var shot = Path.Combine(AppContext.BaseDirectory, "artifacts", name);
         Directory.CreateDirectory(Path.GetDirectoryName(shot)!);
         await File.WriteAllBytesAsync(shot, await browser.ScreenshotAsync());
         if (Environment.GetEnvironmentVariable("DASHBOARD_SCREENSHOTS") is { Length: > 0 } copies)
         {
-            File.Copy(shot, Path.Combine(copies, screenshotName), overwrite: true);
+            File.Copy(shot, Path.Combine(copies, name), overwrite: true);
         }
 
         Assert.True(new FileInfo(shot).Length > 10_000);
-        Assert.Contains(browser.RequestedUrls, u => u.EndsWith("/dashboard/snapshot.json", StringComparison.Ordinal));
-        Assert.DoesNotContain(browser.RequestedUrls, u => !u.StartsWith(host.BaseAddress.ToString(), StringComparison.Ordinal) && !u.StartsWith("data:", StringComparison.Ordinal));
-        Assert.Empty(browser.Errors);
     }
 
     private static async Task SectionsAppearOnlyWhileTheirDataExistsAsync(DashboardBrowserLauncher launch)
@@ -172,6 +332,15 @@ public sealed class DashboardTests
         int StateBarSegments, double PageWidth, double ViewportWidth)
     {
         public string? Value(string testId) => Values.GetValueOrDefault(testId);
+    }
+
+    private sealed record TaskSection(string Title, Dictionary<string, double> Stats, List<string> Columns, List<List<string>> Rows)
+    {
+        public string? Cell(List<string> row, string column)
+        {
+            var i = Columns.IndexOf(column);
+            return i >= 0 && i < row.Count ? row[i] : null;
+        }
     }
 
     private sealed class SwitchableSection : IDashboardSection

@@ -12,14 +12,17 @@ public sealed class OtlpExportTests
         await using var receiver = await OtlpReceiver.StartAsync();
         await using var host = SimulatorHost.StartKestrel(Otel(receiver));
         await PrometheusTests.TrafficAsync(host, agents: 2);
+        await host.SubmitTaskAsync("Chat_SS");
 
         var names = await WaitForAsync(() => receiver.Metrics.SelectMany(MetricNames).ToHashSet(),
-            n => n.Contains("mrdsim.notifications.published") && n.Contains("http.server.request.duration") && n.Contains("mrdsim.agents"));
+            n => n.Contains("mrdsim.notifications.published") && n.Contains("http.server.request.duration") && n.Contains("mrdsim.agents") && n.Contains("mrdsim.tasks.offered"));
 
+        // The task wait distribution travels as its two counters: OTLP has no observable histogram.
         foreach (var expected in new[]
         {
             "http.server.request.duration", "orleans-catalog-activations", "orleans-catalog-activation-created", "orleans-app-requests-latency",
             "mrdsim.notifications.published", "mrdsim.agents", "kestrel.active_connections",
+            "mrdsim.tasks.queued", "mrdsim.tasks.offered", "mrdsim.tasks.service_level", "mrdsim.tasks.wait.buckets", "mrdsim.tasks.wait.sum",
         })
         {
             Assert.Contains(expected, names);

@@ -160,6 +160,36 @@ public sealed partial class PrometheusFormatTests : IDisposable
         AssertWellFormed(text);
     }
 
+    [Fact]
+    public void CumulativeBucketCountersBecomeOneHistogramThroughAView()
+    {
+        var view = new HistogramView("mrdsim.test.wait", "mrdsim.test.wait.buckets", "mrdsim.test.wait.sum", "s", "Waits");
+        using var collector = new MetricCollector(m => m.Name == _meterName, views: [view]);
+        KeyValuePair<string, object?> Mrd(int id) => new("mrd", id);
+        _meter.CreateObservableCounter(view.BucketsInstrument, () => new[]
+        {
+            new Measurement<long>(1, Mrd(1), new("le", "0.5")), new Measurement<long>(3, Mrd(1), new("le", "2")), new Measurement<long>(4, Mrd(1), new("le", "+Inf")),
+            new Measurement<long>(0, Mrd(2), new("le", "0.5")), new Measurement<long>(0, Mrd(2), new("le", "2")), new Measurement<long>(1, Mrd(2), new("le", "+Inf")),
+        });
+        _meter.CreateObservableCounter(view.SumInstrument, () => new[] { new Measurement<double>(12.5, Mrd(1)), new Measurement<double>(9, Mrd(2)) }, "s");
+
+        var families = collector.Collect();
+        var text = PrometheusFormatter.Write(families);
+
+        var wait = Assert.Single(families, f => f.Name.StartsWith("mrdsim.test.wait", StringComparison.Ordinal));
+        Assert.Equal((MetricKind.Histogram, "mrdsim.test.wait"), (wait.Kind, wait.Name));
+        Assert.Equal([0.5, 2], wait.Bounds!);
+        Assert.Equal([1L, 2, 1], wait.Series.Single(s => s.Tag("mrd") == "1").Buckets!);
+        Assert.All(
+            [
+                "# TYPE mrdsim_test_wait_seconds histogram\n", "\nmrdsim_test_wait_seconds_bucket{mrd=\"1\",le=\"2\"} 3\n",
+                "\nmrdsim_test_wait_seconds_bucket{mrd=\"1\",le=\"+Inf\"} 4\n", "\nmrdsim_test_wait_seconds_sum{mrd=\"1\"} 12.5\n",
+                "\nmrdsim_test_wait_seconds_count{mrd=\"2\"} 1\n", "\nmrdsim_test_wait_seconds_bucket{mrd=\"2\",le=\"2\"} 0\n",
+            ],
+            line => Assert.Contains(line, text));
+        AssertWellFormed(text);
+    }
+
     [Theory]
     [InlineData(0.00005, "0.00005")]
     [InlineData(1e20, "1E+20")]

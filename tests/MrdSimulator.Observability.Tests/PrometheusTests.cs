@@ -15,7 +15,8 @@ public sealed class PrometheusTests
         await using var host = SimulatorHost.StartKestrel();
         await TrafficAsync(host, agents: 5);
 
-        var text = await host.Http.GetStringAsync("/metrics");
+        // Grain-backed figures may be up to a second old (another host's OTLP exporter in this process can refresh them mid-traffic).
+        var text = await Eventually.ValueAsync(() => host.Http.GetStringAsync("/metrics"), t => t.Contains("mrdsim_agents{mrd=\"5000\",state=\"READY\"} 5", StringComparison.Ordinal), "five READY chat agents in /metrics");
 
         // Requests, Orleans' activations and grain call latency, notifications and agents, under their Prometheus names.
         foreach (var name in new[]

@@ -132,6 +132,19 @@ public class SimulatorHost : WebApplicationFactory<Program>
     public Task SetStateAsync(string user, string state, int mrd = 5000) =>
         AcceptedAsync(user, state == "NOT_READY" ? NotReadyBody : $"<Media><state>{state}</state></Media>", null, mrd);
 
+    /// <summary>Submits a task as a CCP client does (<c>POST /ccp/task/feed/{feed}</c>); throws unless 201, returns the contact's URL.</summary>
+    public async Task<Uri> SubmitTaskAsync(string scriptSelector, int feed = 100)
+    {
+        using var response = await Http.PostAsync($"/ccp/task/feed/{feed}", new StringContent(
+            $"<Task><name>Test</name><title>Test task</title><scriptSelector>{scriptSelector}</scriptSelector></Task>", Encoding.UTF8, "application/xml"));
+        if (response.StatusCode != System.Net.HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"POST task to {scriptSelector}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return response.Headers.Location!;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Simulator:Agents", "200");

@@ -23,7 +23,11 @@ public static class ObservabilitySetup
         }
 
         services.AddMetrics(configuration);
+        services.AddSingleton<MrdStatsReader>();
         services.AddSingleton<AgentCensus>();
+        services.AddSingleton<IGrainMetricSource>(sp => sp.GetRequiredService<AgentCensus>());
+        services.AddSingleton<TaskCensus>();
+        services.AddSingleton<IGrainMetricSource>(sp => sp.GetRequiredService<TaskCensus>());
         services.AddSingleton<DashboardHistory>();
         services.AddHostedService(sp => sp.GetRequiredService<DashboardHistory>());
         services.AddSingleton<DashboardSnapshotBuilder>();
@@ -59,7 +63,8 @@ public static class ObservabilitySetup
     {
         services.AddSingleton(sp => new MetricCollector(
             MetricsSetup.Filter(sp.GetService<IMeterFactory>()),
-            MetricsSetup.BucketsFor));
+            MetricsSetup.BucketsFor,
+            MetricsSetup.HistogramViews));
         OpenTelemetryExport.AddOpenTelemetryExport(services, configuration, MetricsSetup.MeterNames);
     }
 
@@ -75,6 +80,7 @@ public static class ObservabilitySetup
         // Built now, before the first request: the listeners must be in place when traffic starts.
         app.Services.GetRequiredService<MetricCollector>();
         app.Services.GetRequiredService<AgentCensus>();
+        app.Services.GetRequiredService<TaskCensus>();
         app.MapMetricsEndpoint();
         app.MapDashboard();
         app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine(DashboardApi.StartupLine(app.Urls)));

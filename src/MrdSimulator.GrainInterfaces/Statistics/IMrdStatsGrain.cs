@@ -16,6 +16,11 @@ public interface IMrdStatsGrain : IGrainWithIntegerKey
     [Alias("GetCapacity")]
     ValueTask<CapacitySnapshot> GetCapacityAsync();
 
+    /// <summary>The capacity figures with the distribution of queue waits, for the task metrics.</summary>
+    [ReadOnly]
+    [Alias("GetTaskFigures")]
+    ValueTask<MrdTaskFigures> GetTaskFiguresAsync();
+
     /// <summary>Mean handle time of the tasks handled so far (0 before the first), for queue wait estimates.</summary>
     [ReadOnly]
     [Alias("GetAverageHandleSeconds")]
@@ -53,6 +58,13 @@ public sealed record CapacitySnapshot(
     double StaffedAgentSeconds,
     double BusyAgentSeconds,
     double AverageHandleSeconds);
+
+/// <summary>An MRD's capacity figures and how its queue waits are distributed (the task metrics).</summary>
+/// <param name="WaitBounds">Upper bounds of the wait buckets in seconds, inclusive, ascending, without +Inf.</param>
+/// <param name="WaitCounts">Waits per bucket, not cumulative: one more than <paramref name="WaitBounds"/>, the last for waits above the last bound.</param>
+/// <param name="WaitSeconds">The sum of every wait.</param>
+[GenerateSerializer, Immutable, Alias("MrdTaskFigures")]
+public sealed record MrdTaskFigures(CapacitySnapshot Capacity, ImmutableArray<double> WaitBounds, ImmutableArray<long> WaitCounts, double WaitSeconds);
 
 /// <summary>Agents of one MRD per state (by <see cref="Domain.Media.AgentState"/> value), counting never-signed-in agents as LOGOUT.</summary>
 [GenerateSerializer, Immutable, Alias("MrdAgents")]

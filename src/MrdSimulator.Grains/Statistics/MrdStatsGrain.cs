@@ -12,11 +12,10 @@ namespace MrdSimulator.Grains.Statistics;
 [KeepAlive]
 public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdStatsGrain
 {
-    private const int MaxWaitSamples = 1_000_000;
-    private readonly List<double> _waits = [];
     private readonly HashSet<string> _signedIn = new(StringComparer.Ordinal);
     private int[] _states = [];
     private MediaRoutingDomain _mrd = null!;
+    private WaitDistribution _waits = null!;
     private int _assigned;
     private long _submitted;
     private long _routed;
@@ -28,7 +27,6 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
     private long _expired;
     private long _ronas;
     private int _queued;
-    private double _waitSum;
     private double _staffed;
     private double _busy;
 
@@ -37,6 +35,7 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
         var mrdId = (int)this.GetPrimaryKeyLong();
         _mrd = directory.FindMrd(mrdId) ?? throw new InvalidOperationException($"Unknown MRD {mrdId}");
         _assigned = directory.Users.Count(u => u.IsAssignedTo(mrdId));
+        _waits = new WaitDistribution(seed: mrdId);
 
         // Agents never signed in are LOGOUT: the counts start there and move with every reported change.
         _states = new int[Enum.GetValues<AgentState>().Length];
@@ -68,11 +67,7 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
         _withinThreshold += delta.WithinThreshold;
         foreach (var wait in delta.WaitSeconds)
         {
-            _waitSum += wait;
-            if (_waits.Count < MaxWaitSamples)
-            {
-                _waits.Add(wait);
-            }
+            _waits.Add(wait);
         }
 
         _handled += delta.Handled;
@@ -87,18 +82,23 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask<CapacitySnapshot> GetCapacityAsync()
-    {
-        double p90 = 0;
-        if (_waits.Count > 0)
-        {
-            var sorted = _waits.ToArray();
-            Array.Sort(sorted);
-            p90 = sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(0.9 * sorted.Length) - 1)];
-        }
+    public ValueTask<CapacitySnapshot> GetCapacityAsync() => ValueTask.FromResult(Capacity());
 
+    public ValueTask<MrdTaskFigures> GetTaskFiguresAsync() =>
+        ValueTask.FromResult(new MrdTaskFigures(Capacity(), WaitDistribution.Bounds, _waits.Counts, _waits.Sum));
+
+    public ValueTask<double> GetAverageHandleSecondsAsync() => ValueTask.FromResult(_handled == 0 ? 0 : _handleSeconds / _handled);
+
+    public ValueTask<MrdAgents> GetAgentsAsync() =>
+        ValueTask.FromResult(new MrdAgents(_mrd.Id, _assigned, [.. _states], _signedIn.Count));
+
+    public ValueTask<ImmutableArray<string>> GetSignedInAsync() =>
+        ValueTask.FromResult(_signedIn.Order(StringComparer.Ordinal).ToImmutableArray());
+
+    private CapacitySnapshot Capacity()
+    {
         var slDenominator = _routed + _abandoned + _expired;
-        return ValueTask.FromResult(new CapacitySnapshot(
+        return new CapacitySnapshot(
             _mrd.Id,
             _mrd.Name,
             _submitted,
@@ -110,21 +110,13 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
             _expired,
             _ronas,
             _queued,
-            _routed == 0 ? 0 : _waitSum / _routed,
-            p90,
+            _routed == 0 ? 0 : _waits.Sum / _routed,
+            _waits.P90,
             _mrd.ServiceLevelThresholdSeconds,
             slDenominator == 0 ? null : (double)_withinThreshold / slDenominator,
             _staffed <= 0 ? null : _busy / _staffed,
             _staffed,
             _busy,
-            _handled == 0 ? 0 : _handleSeconds / _handled));
+            _handled == 0 ? 0 : _handleSeconds / _handled);
     }
-
-    public ValueTask<double> GetAverageHandleSecondsAsync() => ValueTask.FromResult(_handled == 0 ? 0 : _handleSeconds / _handled);
-
-    public ValueTask<MrdAgents> GetAgentsAsync() =>
-        ValueTask.FromResult(new MrdAgents(_mrd.Id, _assigned, [.. _states], _signedIn.Count));
-
-    public ValueTask<ImmutableArray<string>> GetSignedInAsync() =>
-        ValueTask.FromResult(_signedIn.Order(StringComparer.Ordinal).ToImmutableArray());
 }

@@ -46,6 +46,7 @@ public sealed record GrainSummary(long Active, long Activations, long Deactivati
 public sealed class DashboardSnapshotBuilder(
     MetricCollector collector,
     AgentCensus census,
+    IEnumerable<IGrainMetricSource> grainMetrics,
     DashboardHistory history,
     NotificationHub hub,
     ServiceStatus status,
@@ -62,6 +63,7 @@ public sealed class DashboardSnapshotBuilder(
     public async Task<DashboardSnapshot> BuildAsync(CancellationToken cancellationToken)
     {
         var report = await health.CheckHealthAsync(c => c.Tags.Contains(HealthEndpoints.ReadyTag), cancellationToken);
+        await MetricsSetup.RefreshAsync(grainMetrics, cancellationToken);
         var metrics = collector.Collect();
         var (samples, latency, _) = history.Read();
         var requestsTotal = DashboardHistory.FinesseRequests(metrics).Count;

@@ -15,14 +15,17 @@ public sealed class MetricCollector : IDisposable
     private readonly ConcurrentDictionary<Instrument, InstrumentAggregate> _instruments = new();
     private readonly Func<Meter, bool> _acceptMeter;
     private readonly Func<Instrument, IReadOnlyList<double>?> _bucketsFor;
+    private readonly IReadOnlyList<HistogramView> _views;
     private readonly Lock _collecting = new();
 
     /// <param name="acceptMeter">Which meters to listen to.</param>
     /// <param name="bucketsFor">Histogram bounds for an instrument; null falls back to the instrument's advice, then to defaults.</param>
-    public MetricCollector(Func<Meter, bool> acceptMeter, Func<Instrument, IReadOnlyList<double>?>? bucketsFor = null)
+    /// <param name="views">Histograms to assemble from observable counters.</param>
+    public MetricCollector(Func<Meter, bool> acceptMeter, Func<Instrument, IReadOnlyList<double>?>? bucketsFor = null, IReadOnlyList<HistogramView>? views = null)
     {
         _acceptMeter = acceptMeter;
         _bucketsFor = bucketsFor ?? (_ => null);
+        _views = views ?? [];
         _listener.InstrumentPublished = OnInstrumentPublished;
         _listener.MeasurementsCompleted = (instrument, _) => _instruments.TryRemove(instrument, out InstrumentAggregate? _);
         _listener.SetMeasurementEventCallback<double>(static (_, v, tags, state) => ((InstrumentAggregate)state!).Record(v, tags));
@@ -70,6 +73,11 @@ public sealed class MetricCollector : IDisposable
                 {
                     families.Add(aggregate.Snapshot());
                 }
+            }
+
+            foreach (var view in _views)
+            {
+                view.Apply(families);
             }
 
             families.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));

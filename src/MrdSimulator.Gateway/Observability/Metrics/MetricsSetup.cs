@@ -42,6 +42,9 @@ public static class MetricsSetup
     /// <summary>The meter filter for this host (the factory is captured now: the callback can outlive the container).</summary>
     public static Func<Meter, bool> Filter(IMeterFactory? ownFactory) => meter => Accepts(meter, ownFactory);
 
+    /// <summary>Histograms kept by grains, published as counters (OTLP) and shown as histograms (<c>/metrics</c>, dashboard).</summary>
+    public static IReadOnlyList<HistogramView> HistogramViews { get; } = [TaskCensus.WaitHistogram];
+
     public static IReadOnlyList<double>? BucketsFor(Instrument instrument) =>
         instrument.Name == "http.server.request.duration" ? RequestDurationBuckets : null;
 
@@ -54,18 +57,18 @@ public static class MetricsSetup
 
     public static IEndpointRouteBuilder MapMetricsEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (HttpContext context, MetricCollector collector) =>
+        app.MapGet("/metrics", async (HttpContext context, MetricCollector collector, IEnumerable<IGrainMetricSource> sources) =>
         {
             context.Response.Headers.CacheControl = "no-store";
-            if (context.RequestServices.GetService<AgentCensus>() is { } census)
-            {
-                await census.CountAsync(context.RequestAborted);
-            }
-
+            await RefreshAsync(sources, context.RequestAborted);
             var role = context.RequestServices.GetRequiredService<Configuration.SimulatorOptions>().Role;
             var families = collector.Collect();
             return Results.Text(PrometheusFormatter.Write(role == Configuration.SimulatorRole.All ? families : Labelled(families, role)), PrometheusFormatter.ContentType);
         }).ExcludeFromDescription();
         return app;
     }
+
+    /// <summary>Fresh figures from the grains before a collection (callbacks alone would report a second-old reading).</summary>
+    public static Task RefreshAsync(IEnumerable<IGrainMetricSource> sources, CancellationToken cancellationToken) =>
+        Task.WhenAll(sources.Select(s => s.RefreshAsync(cancellationToken)));
 }

@@ -257,6 +257,8 @@
         drawSpark(spark, [{ values: values }], { area: true });
         stats.appendChild(box);
       });
+      // A table with many columns (a metric per column) gets the whole row rather than a scrollbar.
+      card.classList.toggle('wide', !!section.table && section.table.columns.length > 6);
       const parts = [el('h2', null, section.title), stats];
       if (section.table) {
         const wrap = el('div', 'table-wrap');
