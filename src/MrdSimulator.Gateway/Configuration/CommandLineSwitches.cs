@@ -31,6 +31,7 @@ public static class CommandLineSwitches
         ("--handle-time SECONDS", "bots' mean handle time (default 180)"),
         ("--bot-dialogs N", "dialogs a bot handles at once"),
         ("--time-scale X", "simulated seconds per real second for timers and bots (default 1)"),
+        ("--max-tasks-in-queue N", "tasks an MRD's queue holds before new CCP submissions get 503, unless the MRD sets maxTasksInQueue (default 10000)"),
         ("--admin-token TOKEN", "token for /admin/* (at least 16 characters; generated and printed when absent)"),
         ("--admin-allow-remote true", "accept admin calls from non-loopback addresses (default: loopback only)"),
         ("--chaos-plan FILE", "chaos plan (YAML) to start with (docs/chaos.md)"),

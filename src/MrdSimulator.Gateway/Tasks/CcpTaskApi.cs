@@ -62,7 +62,7 @@ public static class CcpTaskApi
         }
 
         var (task, error) = TaskSubmissionParser.ParseXml(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, grains);
+        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, grains, directory);
     }
 
     private static async Task<IResult> CreateFromQueryAsync(string prefix, string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory)
@@ -74,13 +74,17 @@ public static class CcpTaskApi
 
         var query = context.Request.Query.Select(q => new KeyValuePair<string, string?>(q.Key, q.Value.ToString()));
         var (task, error) = TaskSubmissionParser.ParseQuery(query);
-        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, grains);
+        return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, grains, directory);
     }
 
-    private static async Task<IResult> SubmitAsync(string prefix, int feed, TaskSubmission task, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> SubmitAsync(string prefix, int feed, TaskSubmission task, HttpContext context, IGrainFactory grains, SimulatorDirectory directory)
     {
         // A queue too busy to take the task throws; GrainFailureMiddleware answers 503 and no contact remains.
-        var contact = await grains.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(feed, task, null);
+        var result = await grains.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(feed, task, null);
+        if (result.Contact is not { } contact)
+        {
+            return QueueFullError(task.ScriptSelector, result.Refused!, directory, context);
+        }
 
         var request = context.Request;
         context.Response.Headers.Location = $"{request.Scheme}://{Authority(context)}{request.PathBase}{prefix}/contact/{contact.ContactId}";
@@ -123,6 +127,23 @@ public static class CcpTaskApi
             CancelResult.NotFound => NotFound(contactId),
             _ => Error(new ApiError(400, "invalidState", "The task can no longer be cancelled: an agent has already been selected or it has ended", contactId)),
         };
+
+    /// <summary>Seconds a client refused by a full queue is told to wait (Retry-After) before it submits again.</summary>
+    public const int QueueFullRetryAfterSeconds = 5;
+
+    /// <summary>
+    /// A queue at a limit: 503 (the MRD is out of room for everyone, not this client sending too fast, which 429 would
+    /// say) with Retry-After, and a body naming the queue, the limit and what raises it.
+    /// </summary>
+    private static IResult QueueFullError(string scriptSelector, QueueFull full, SimulatorDirectory directory, HttpContext context)
+    {
+        var mrd = $"MRD {full.MrdId.ToString(CultureInfo.InvariantCulture)} ({directory.FindMrd(full.MrdId)?.Name})";
+        var message = full.Limit == QueueLimit.Tasks
+            ? FormattableString.Invariant($"The queue of {mrd} holds {full.Held} tasks, its limit (maxTasksInQueue {full.Max}); submit again once tasks are routed or cancelled, or raise the limit (maxTasksInQueue of the MRD in the directory file, or --max-tasks-in-queue)")
+            : FormattableString.Invariant($"The tasks queued in {mrd} hold {full.Held / 1048576.0:0.#} MiB of request data, and this one would pass the queue's limit of {full.Max / 1048576} MiB; submit again once tasks are routed or cancelled, send less data per task, or raise the limit (Tasks:MaxQueueMiB)");
+        context.Response.Headers.RetryAfter = QueueFullRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+        return Error(new ApiError(StatusCodes.Status503ServiceUnavailable, "queueFull", message, scriptSelector));
+    }
 
     private static int? FindFeed(string feedId, SimulatorDirectory directory) =>
         int.TryParse(feedId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && directory.FindFeed(id) is not null ? id : null;

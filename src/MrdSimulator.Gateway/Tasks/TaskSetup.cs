@@ -5,10 +5,11 @@ using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Simulation;
 using MrdSimulator.Grains.Hosting;
 using MrdSimulator.Grains.Simulation;
+using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Gateway.Tasks;
 
-/// <summary>Settings of simulated traffic (section <c>Tasks</c>, or the switches in <see cref="TaskSetup.SwitchMappings"/>).</summary>
+/// <summary>Settings of tasks: simulated traffic and intake limits (section <c>Tasks</c>, or the switches in <see cref="TaskSetup.SwitchMappings"/>).</summary>
 public sealed record TaskSimulationOptions
 {
     /// <summary>Simulated seconds per real second for every grain timer and bot duration (1 = real time).</summary>
@@ -25,6 +26,12 @@ public sealed record TaskSimulationOptions
     public double BreakProbability { get; init; } = 0.05;
 
     public int BotMaxDialogLimit { get; init; } = 1;
+
+    /// <summary>Tasks an MRD's queue holds before new submissions get 503, for MRDs without their own maxTasksInQueue.</summary>
+    public int MaxTasksInQueue { get; init; } = TaskIntakeOptions.DefaultMaxTasksInQueue;
+
+    /// <summary>MiB of task requests (estimated) an MRD's queue holds before new submissions get 503.</summary>
+    public int MaxQueueMiB { get; init; } = TaskIntakeOptions.DefaultMaxQueueMiB;
 
     /// <summary>
     /// The admin token as given (<c>--admin-token</c>) or generated; <c>ChaosOptions.Read</c> settles it first, so it is
@@ -43,6 +50,7 @@ public static class TaskSetup
         ["--handle-time"] = "Tasks:MeanHandleSeconds",
         ["--bot-dialogs"] = "Tasks:BotMaxDialogLimit",
         ["--admin-token"] = "Tasks:AdminToken",
+        ["--max-tasks-in-queue"] = "Tasks:MaxTasksInQueue",
     };
 
     /// <summary>Registers the simulation options, the (scaled) clock the silo runs on, and the host that starts bots and generators.</summary>
@@ -60,6 +68,17 @@ public static class TaskSetup
             throw new OptionsException("--bots/--task-rate/--bot-dialogs", "must be non-negative (dialog limit 1..10)");
         }
 
+        if (options.MaxTasksInQueue is < 1 or > DirectoryLoader.MaxTasksInQueue)
+        {
+            throw new OptionsException("--max-tasks-in-queue", $"{options.MaxTasksInQueue} is outside 1..{DirectoryLoader.MaxTasksInQueue}");
+        }
+
+        if (options.MaxQueueMiB is < 1 or > 1_048_576)
+        {
+            throw new OptionsException("Tasks:MaxQueueMiB", $"{options.MaxQueueMiB} is outside 1..1048576");
+        }
+
+        services.AddSingleton(new TaskIntakeOptions { MaxTasksInQueue = options.MaxTasksInQueue, MaxQueueBytes = options.MaxQueueMiB * 1024L * 1024 });
         options = options with { AdminToken = string.IsNullOrEmpty(options.AdminToken) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : options.AdminToken };
         services.AddSingleton(options);
 

@@ -42,6 +42,10 @@ public sealed record ContactRecord(
     }
 }
 
+/// <summary>A submission's outcome: the new contact, or the queue limit that refused it (then nothing was kept).</summary>
+[GenerateSerializer, Immutable, Alias("SubmitResult")]
+public sealed record SubmitResult(ContactRecord? Contact, QueueFull? Refused = null);
+
 [GenerateSerializer]
 public enum CancelResult
 {

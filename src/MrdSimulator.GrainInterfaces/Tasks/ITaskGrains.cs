@@ -11,9 +11,12 @@ namespace MrdSimulator.GrainInterfaces.Tasks;
 [Alias("IContactGrain")]
 public interface IContactGrain : IGrainWithStringKey
 {
-    /// <summary>CCP's create: stores the contact and queues its task on the selector's MRD, or discards it.</summary>
+    /// <summary>
+    /// CCP's create: stores the contact and queues its task on the selector's MRD, or discards it. When the MRD's queue
+    /// is at a limit the submission is refused and leaves nothing behind.
+    /// </summary>
     [Alias("Submit")]
-    ValueTask<ContactRecord> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint);
+    ValueTask<SubmitResult> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint);
 
     /// <summary>The poll: the record, or null when unknown, cancelled, or finished and not polled for five minutes.</summary>
     [Alias("Poll")]
@@ -47,6 +50,10 @@ public interface ITaskGrain : IGrainWithStringKey
     [ReadOnly]
     [Alias("GetContactId")]
     ValueTask<string?> GetContactIdAsync();
+
+    /// <summary>Frees the id when <paramref name="contactId"/> holds it (its task was refused, or the contact forgotten).</summary>
+    [Alias("Release")]
+    ValueTask ReleaseAsync(string contactId);
 }
 
 /// <summary>
@@ -58,12 +65,17 @@ public interface ITaskGrain : IGrainWithStringKey
 [Alias("IMrdQueueGrain")]
 public interface IMrdQueueGrain : IGrainWithIntegerKey
 {
-    /// <summary>Queues a task and routes what can be routed; returns the estimated wait in seconds (-1 when unknown).</summary>
-    /// <param name="submitted">A new CCE task (submission or transfer), as opposed to a task coming back (RONA).</param>
+    /// <summary>
+    /// Queues a newly submitted task and routes what can be routed; returns the estimated wait, or the limit that
+    /// refused the task (the number of waiting tasks, or the memory their requests take).
+    /// </summary>
     [Alias("Enqueue")]
-    ValueTask<int> EnqueueAsync(QueuedTask task, bool submitted);
+    ValueTask<EnqueueResult> EnqueueAsync(QueuedTask task);
 
-    /// <summary>Tasks coming back to the queue (RONA, sign-out) or transferred to it, sent by their contacts' silos.</summary>
+    /// <summary>
+    /// Tasks coming back to the queue (RONA, sign-out) or transferred to it, sent by their contacts' silos. Never
+    /// refused: this is work already accepted, so it counts toward the limits but is never dropped by them.
+    /// </summary>
     [Alias("EnqueueMany")]
     ValueTask EnqueueManyAsync(ImmutableArray<QueueEntry> entries);
 

@@ -34,7 +34,7 @@ public sealed class ContactGrain(
 
     private ContactRecord? Record => state.State.Record;
 
-    public async ValueTask<ContactRecord> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint)
+    public async ValueTask<SubmitResult> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint)
     {
         if (Record is not null)
         {
@@ -48,11 +48,11 @@ public sealed class ContactGrain(
         if (selector is null)
         {
             await SaveAsync(record with { Status = ContactStatus.Discarded, StatusReason = ContactReasons.InvalidScriptSelector });
-            return Record!;
+            return new SubmitResult(Record);
         }
 
         var taskId = await NewTaskIdAsync(now);
-        var task = new QueuedTask(taskId, contactId, selector.MrdId, selector.Name, TaskVariables.ToCallVariables(submission.Variables), now, workHint);
+        var task = new QueuedTask(taskId, contactId, selector.MrdId, selector.Name, TaskVariables.ToCallVariables(submission.Variables), now, workHint, TaskFootprint.Of(submission));
 
         // Saved before queuing: the queue may offer at once, and the agent's Offered event must find the task's leg.
         await SaveAsync(record with
@@ -63,21 +63,27 @@ public sealed class ContactGrain(
             Legs = [new TaskLeg(taskId, selector.MrdId, TaskOutcome.Live, now)],
         });
 
-        int wait;
+        EnqueueResult queued;
         try
         {
-            wait = await GrainFactory.GetGrain<IMrdQueueGrain>(selector.MrdId).EnqueueAsync(task, submitted: true);
+            queued = await GrainFactory.GetGrain<IMrdQueueGrain>(selector.MrdId).EnqueueAsync(task);
         }
         catch
         {
             // Refused before it was queued (the caller answers 503 and gets no Location): no task exists.
-            await state.ClearStateAsync();
+            await WithdrawAsync(taskId);
             throw;
         }
 
+        if (queued.Refused is { } full)
+        {
+            await WithdrawAsync(taskId);
+            return new SubmitResult(null, full);
+        }
+
         // The estimate is computed once (ccp §4.1).
-        await SaveAsync(Record! with { EstimatedWaitTime = wait });
-        return Record!;
+        await SaveAsync(Record! with { EstimatedWaitTime = queued.EstimatedWait });
+        return new SubmitResult(Record);
     }
 
     public ValueTask<ContactRecord?> PollAsync()
@@ -167,7 +173,7 @@ public sealed class ContactGrain(
                         StatusReason = ContactReasons.RenotifyRequested,
                         AgentId = null,
                     };
-                    requeues.Add((e.Requeue!, false));
+                    requeues.Add((e.Requeue! with { Size = TaskFootprint.Of(record.Submission) }, false));
                     break;
                 case ContactEventKind.Transferred:
                     // A transfer resubmits the work as a new CCE task (new id) on the same contact, variables kept.
@@ -183,7 +189,7 @@ public sealed class ContactGrain(
                         MrdId = target.MrdId,
                         Legs = ended.Legs.Add(new TaskLeg(newId, target.MrdId, TaskOutcome.Live, e.At)),
                     };
-                    requeues.Add((target with { TaskId = newId }, true));
+                    requeues.Add((target with { TaskId = newId, Size = TaskFootprint.Of(record.Submission) }, true));
                     break;
             }
         }
@@ -193,6 +199,15 @@ public sealed class ContactGrain(
         {
             outbox.Enqueue(task, submitted);
         }
+    }
+
+    /// <summary>Undoes a submission the queue did not take: no contact, no task id, no activation is left behind.</summary>
+    private async ValueTask WithdrawAsync(string taskId)
+    {
+        await state.ClearStateAsync();
+        state.State = new ContactState();
+        await GrainFactory.GetGrain<ITaskGrain>(taskId).ReleaseAsync(this.GetPrimaryKeyString());
+        DeactivateOnIdle();
     }
 
     private async ValueTask SaveAsync(ContactRecord record)

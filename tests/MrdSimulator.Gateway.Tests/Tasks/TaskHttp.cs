@@ -8,12 +8,20 @@ internal sealed class TaskHttp : IDisposable
 {
     public const string AdminToken = "test-admin-token";
 
-    private readonly SimulatorHost _factory = new()
-    {
-        Settings = new Dictionary<string, string?> { ["Simulator:Agents"] = "20", ["Tasks:AdminToken"] = AdminToken },
-    };
+    private readonly SimulatorHost _factory;
 
-    public TaskHttp() => Anonymous = _factory.CreateClient();
+    /// <param name="settings">Settings added to (or replacing) the test defaults, such as <c>Tasks:MaxTasksInQueue</c>.</param>
+    public TaskHttp(params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?> { ["Simulator:Agents"] = "20", ["Tasks:AdminToken"] = AdminToken };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        _factory = new SimulatorHost { Settings = all };
+        Anonymous = _factory.CreateClient();
+    }
 
     public HttpClient Anonymous { get; }
 
