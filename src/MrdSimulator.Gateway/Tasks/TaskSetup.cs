@@ -33,6 +33,9 @@ public sealed record TaskSimulationOptions
     /// <summary>MiB of task requests (estimated) an MRD's queue holds before new submissions get 503.</summary>
     public int MaxQueueMiB { get; init; } = TaskIntakeOptions.DefaultMaxQueueMiB;
 
+    /// <summary>MiB of finished contacts (estimated) kept for polls; past it the oldest are forgotten.</summary>
+    public int FinishedContactsMiB { get; init; } = TaskIntakeOptions.DefaultMaxFinishedMiB;
+
     /// <summary>
     /// The admin token as given (<c>--admin-token</c>) or generated; <c>ChaosOptions.Read</c> settles it first, so it is
     /// <c>ChaosOptions.AdminToken</c>, the one token <c>AdminAccess</c> checks on every <c>/admin</c> route.
@@ -73,12 +76,14 @@ public static class TaskSetup
             throw new OptionsException("--max-tasks-in-queue", $"{options.MaxTasksInQueue} is outside 1..{DirectoryLoader.MaxTasksInQueue}");
         }
 
-        if (options.MaxQueueMiB is < 1 or > 1_048_576)
+        RequireMiB("Tasks:MaxQueueMiB", options.MaxQueueMiB);
+        RequireMiB("Tasks:FinishedContactsMiB", options.FinishedContactsMiB);
+        services.AddSingleton(new TaskIntakeOptions
         {
-            throw new OptionsException("Tasks:MaxQueueMiB", $"{options.MaxQueueMiB} is outside 1..1048576");
-        }
-
-        services.AddSingleton(new TaskIntakeOptions { MaxTasksInQueue = options.MaxTasksInQueue, MaxQueueBytes = options.MaxQueueMiB * 1024L * 1024 });
+            MaxTasksInQueue = options.MaxTasksInQueue,
+            MaxQueueBytes = options.MaxQueueMiB * 1024L * 1024,
+            MaxFinishedBytes = options.FinishedContactsMiB * 1024L * 1024,
+        });
         options = options with { AdminToken = string.IsNullOrEmpty(options.AdminToken) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : options.AdminToken };
         services.AddSingleton(options);
 
@@ -90,6 +95,14 @@ public static class TaskSetup
 
         services.AddHostedService<SimulationHost>();
         return services;
+    }
+
+    private static void RequireMiB(string setting, int mib)
+    {
+        if (mib is < 1 or > 1_048_576)
+        {
+            throw new OptionsException(setting, $"{mib} MiB is outside 1..1048576");
+        }
     }
 
     private sealed class SimulationHost(IGrainFactory grains, SimulatorDirectory directory, TaskSimulationOptions options) : IHostedService

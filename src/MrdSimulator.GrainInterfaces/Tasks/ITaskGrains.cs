@@ -34,6 +34,13 @@ public interface IContactGrain : IGrainWithStringKey
     /// <summary>Events from the task's holders, in the order each holder sent them.</summary>
     [Alias("ApplyEvents")]
     ValueTask ApplyEventsAsync(ImmutableArray<ContactEvent> events);
+
+    /// <summary>
+    /// Removes a finished contact, and frees its task ids, when its silo keeps more finished contacts than it may;
+    /// afterwards it is unknown (404). A contact that is live again is kept.
+    /// </summary>
+    [Alias("Forget")]
+    ValueTask ForgetAsync();
 }
 
 /// <summary>

@@ -27,6 +27,7 @@ public static class SimulatorSiloBuilderExtensions
         services.TryAddSingleton<MediaFaultHook>();
         services.TryAddSingleton<SiloMetrics>();
         services.TryAddSingleton<TaskIntakeOptions>();
+        services.TryAddSingleton<FinishedContacts>();
         services.TryAddKeyedSingleton(TimeProviderNames.Grains, TimeProvider.System);
 
         switch (options.Store)

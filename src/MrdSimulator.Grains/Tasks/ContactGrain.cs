@@ -25,6 +25,7 @@ public sealed class ContactGrain(
     [PersistentState("contact", StorageNames.Grains)] IPersistentState<ContactState> state,
     SimulatorDirectory directory,
     GrainOutbox outbox,
+    FinishedContacts finished,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IContactGrain
 {
     /// <summary>A contact nobody polled for this long answers 404 (ccp §4.2). Real time: it is about clients.</summary>
@@ -48,6 +49,9 @@ public sealed class ContactGrain(
         if (selector is null)
         {
             await SaveAsync(record with { Status = ContactStatus.Discarded, StatusReason = ContactReasons.InvalidScriptSelector });
+
+            // Nothing will happen to it: its state answers a poll, an activation would only hold memory.
+            DeactivateOnIdle();
             return new SubmitResult(Record);
         }
 
@@ -124,6 +128,9 @@ public sealed class ContactGrain(
             Status = ContactStatus.Discarded,
             StatusReason = ContactReasons.CancelSucceeded,
         });
+
+        // Polls answer 404 now (ccp §5); its state is kept for the social contact API, the activation is not needed.
+        DeactivateOnIdle();
         return CancelResult.Cancelled;
     }
 
@@ -201,6 +208,25 @@ public sealed class ContactGrain(
         }
     }
 
+    public async ValueTask ForgetAsync()
+    {
+        // A contact live again (renotified) stays; one already forgotten has nothing to forget.
+        if (Record is not { IsTerminal: true } record)
+        {
+            return;
+        }
+
+        // Task ids first: if clearing fails the outbox retries, and releasing again is harmless.
+        foreach (var leg in record.Legs)
+        {
+            await GrainFactory.GetGrain<ITaskGrain>(leg.TaskId).ReleaseAsync(record.ContactId);
+        }
+
+        await state.ClearStateAsync();
+        state.State = new ContactState();
+        DeactivateOnIdle();
+    }
+
     /// <summary>Undoes a submission the queue did not take: no contact, no task id, no activation is left behind.</summary>
     private async ValueTask WithdrawAsync(string taskId)
     {
@@ -222,6 +248,11 @@ public sealed class ContactGrain(
         {
             state.State = stored;
             throw;
+        }
+
+        if (record.IsTerminal && stored.Record is not { IsTerminal: true })
+        {
+            finished.Finished(record.ContactId, TaskFootprint.Of(record.Submission));
         }
     }
 

@@ -10,13 +10,18 @@ public sealed record TaskIntakeOptions
 {
     public const int DefaultMaxTasksInQueue = 10_000;
 
-    public const int DefaultMaxQueueMiB = 128;
+    public const int DefaultMaxQueueMiB = 64;
+
+    public const int DefaultMaxFinishedMiB = 64;
 
     /// <summary>Tasks one MRD's queue holds before new submissions are refused, unless the MRD sets its own maxTasksInQueue.</summary>
     public int MaxTasksInQueue { get; init; } = DefaultMaxTasksInQueue;
 
     /// <summary>Estimated memory (<see cref="TaskFootprint"/>) of the requests waiting in one MRD's queue before new submissions are refused.</summary>
     public long MaxQueueBytes { get; init; } = DefaultMaxQueueMiB * 1024L * 1024;
+
+    /// <summary>Estimated memory of the finished contacts one silo keeps for polls; past it the oldest are forgotten.</summary>
+    public long MaxFinishedBytes { get; init; } = DefaultMaxFinishedMiB * 1024L * 1024;
 }
 
 /// <summary>

@@ -46,4 +46,22 @@ public sealed class TaskIntakeHttpTests
         Assert.Contains("Tasks:MaxQueueMiB", body, StringComparison.Ordinal);
         await http.SubmitAsync("Chat_SS");
     }
+
+    [Fact]
+    public async Task FinishedContactsPastTheirMemoryBudgetAreForgottenOldestFirstAndTheirPollAnswers404()
+    {
+        using var http = new TaskHttp(("Tasks:FinishedContactsMiB", "1"));
+        var large = $"<variables><variable><name>note</name><value>{new string('x', 200_000)}</value></variable></variables>";
+        var first = await http.SubmitAsync("No_Such_DN", large);
+        var second = await http.SubmitAsync("No_Such_DN", large);
+        Assert.Equal(HttpStatusCode.OK, (await http.Anonymous.GetAsync(first)).StatusCode);
+
+        var third = await http.SubmitAsync("No_Such_DN", large);
+
+        await Eventually.TrueAsync(async () => (await http.Anonymous.GetAsync(first)).StatusCode == HttpStatusCode.NotFound, "the oldest finished contact to be forgotten");
+        foreach (var kept in new[] { second, third })
+        {
+            Assert.Contains("<status>discarded</status>", await http.Anonymous.GetStringAsync(kept), StringComparison.Ordinal);
+        }
+    }
 }

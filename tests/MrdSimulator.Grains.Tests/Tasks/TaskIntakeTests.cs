@@ -99,6 +99,46 @@ public sealed class TaskIntakeTests
         Assert.Single(storage.Entries<TaskBinding>("task"));
     }
 
+    [Fact]
+    public async Task FinishedContactsPastTheSilosMemoryBudgetAreForgottenOldestFirstWithTheirTaskIdsWhileLiveOnesStay()
+    {
+        var note = new TaskVariable("note", new string('x', 50_000));
+        var discarded = TaskSubmission.Create("No_Such_DN", variables: note);
+        var size = TaskFootprint.Of(discarded);
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(silos: 1, services: s => s.AddSingleton(new TaskIntakeOptions { MaxFinishedBytes = (3L * size) + 5_000 }));
+        var storage = silo.SiloServices.Single().GetRequiredService<InProcessGrainStorage>();
+        var queued = (await silo.TrySubmitAsync(TaskSubmission.Create("Chat_SS", variables: note))).Contact!;
+        var ended = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            ended.Add((await silo.TrySubmitAsync(discarded)).Contact!.ContactId);
+        }
+
+        foreach (var id in ended.Take(2))
+        {
+            Assert.Null(await silo.Client.GetGrain<IContactGrain>(id).GetAsync());
+        }
+
+        Assert.All(await Task.WhenAll(ended.Skip(2).Select(silo.ContactAsync)), c => Assert.Equal(ContactStatus.Discarded, c.Status));
+        Assert.Equal(ContactStatus.Queued, (await silo.ContactAsync(queued.ContactId)).Status);
+        Assert.Equal(4, storage.Entries<ContactState>("contact").Count());
+
+        // A cancelled task is finished too: it pushes out the oldest kept contact, and when it goes, its task id goes with it.
+        Assert.Equal(CancelResult.Cancelled, await silo.Client.GetGrain<IContactGrain>(queued.ContactId).CancelAsync());
+        await silo.SettleAsync();
+        Assert.Null(await silo.Client.GetGrain<IContactGrain>(ended[2]).GetAsync());
+        Assert.Single(storage.Entries<TaskBinding>("task"));
+        for (var i = 0; i < 3; i++)
+        {
+            await silo.TrySubmitAsync(discarded);
+        }
+
+        Assert.Null(await silo.Client.GetGrain<IContactGrain>(queued.ContactId).GetAsync());
+        Assert.Empty(storage.Entries<TaskBinding>("task"));
+        Assert.Equal(3, storage.Entries<ContactState>("contact").Count());
+        Assert.Equal(0, silo.FailedMessages);
+    }
+
     /// <summary>The demo directory with MRD 5000 (chat) limited to <paramref name="maxTasksInQueue"/> waiting tasks.</summary>
     private static SimulatorDirectory WithChatLimit(int maxTasksInQueue, int agents = 2)
     {
