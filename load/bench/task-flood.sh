@@ -16,13 +16,14 @@ dotnet build -c Release -v q --nologo src/MrdSimulator.Gateway >/dev/null
 source load/bench/simulator.sh
 trap 'kill "$SERVER" 2>/dev/null || true' EXIT
 log=$(mktemp)
-url=http://127.0.0.1:5094
+url=http://127.0.0.1:5194
 start_simulator "$log" --urls "$url" --xmpp-port -1 "$@"
 
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$SERVER/status"; }
 sleep 2
 before=$(kib VmRSS)
 SELECTORS=$selectors wrk -t"$connections" -c"$connections" -d"${seconds}s" --timeout 30s -s load/bench/task-flood.lua "$url/"
+kill -0 "$SERVER" 2>/dev/null || { echo "the simulator exited during the flood:" >&2; tail -20 "$log" >&2; exit 1; }
 after=$(kib VmRSS)
 peak=$(kib VmHWM)
 awk -v b="$before" -v a="$after" -v p="$peak" 'BEGIN {

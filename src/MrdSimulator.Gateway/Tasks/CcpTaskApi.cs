@@ -4,7 +4,9 @@ using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
 using MrdSimulator.Domain.Directory;
+using MrdSimulator.Gateway.Http;
 using MrdSimulator.GrainInterfaces.Tasks;
+using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Gateway.Tasks;
 
@@ -43,25 +45,21 @@ public static class CcpTaskApi
             return Error(TaskSubmissionParser.Invalid("Content-Type", $"Content-Type must be application/xml, not '{contentType}'"));
         }
 
-        if (context.Request.ContentLength > TaskSubmissionParser.MaxBodyBytes)
+        // A pooled buffer: a body grown in a MemoryStream costs a large-object-heap array per request, which under a
+        // flood of large tasks keeps the GC busy and the process large.
+        var (body, tooLarge) = await RequestBody.ReadAsync(context, TaskSubmissionParser.MaxBodyBytes, null);
+        if (body is null)
         {
-            return Error(TaskSubmissionParser.Invalid("Task", $"The request body is larger than {TaskSubmissionParser.MaxBodyBytes} bytes"));
+            return Error(TaskSubmissionParser.Invalid("Task", tooLarge!.ErrorMessage));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        TaskSubmission? task;
+        ApiError? error;
+        using (body)
         {
-            if (buffer.Length + read > TaskSubmissionParser.MaxBodyBytes)
-            {
-                return Error(TaskSubmissionParser.Invalid("Task", $"The request body is larger than {TaskSubmissionParser.MaxBodyBytes} bytes"));
-            }
-
-            buffer.Write(chunk, 0, read);
+            (task, error) = TaskSubmissionParser.ParseXml(body.Memory);
         }
 
-        var (task, error) = TaskSubmissionParser.ParseXml(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
         return task is null ? Error(error!) : await SubmitAsync(prefix, feed, task, context, grains, directory);
     }
 
@@ -79,6 +77,14 @@ public static class CcpTaskApi
 
     private static async Task<IResult> SubmitAsync(string prefix, int feed, TaskSubmission task, HttpContext context, IGrainFactory grains, SimulatorDirectory directory)
     {
+        // A full queue is answered before a contact exists (a flood of refused tasks then costs one read-only call
+        // each); the contact's own enqueue still decides, for tasks that race for the last room.
+        if (directory.FindScriptSelector(task.ScriptSelector) is { } selector
+            && await grains.GetGrain<IMrdQueueGrain>(selector.MrdId).CheckRoomAsync(TaskFootprint.Of(task)) is { } full)
+        {
+            return QueueFullError(task.ScriptSelector, full, directory, context);
+        }
+
         // A queue too busy to take the task throws; GrainFailureMiddleware answers 503 and no contact remains.
         var result = await grains.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(feed, task, null);
         if (result.Contact is not { } contact)

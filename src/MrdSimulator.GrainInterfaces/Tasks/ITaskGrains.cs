@@ -80,6 +80,14 @@ public interface IMrdQueueGrain : IGrainWithIntegerKey
     ValueTask<EnqueueResult> EnqueueAsync(QueuedTask task);
 
     /// <summary>
+    /// The limit a new task of <paramref name="size"/> bytes would break now, or null: lets a caller refuse a task
+    /// cheaply before it creates a contact. <see cref="EnqueueAsync"/> still decides.
+    /// </summary>
+    [ReadOnly]
+    [Alias("CheckRoom")]
+    ValueTask<QueueFull?> CheckRoomAsync(int size);
+
+    /// <summary>
     /// Tasks coming back to the queue (RONA, sign-out) or transferred to it, sent by their contacts' silos. Never
     /// refused: this is work already accepted, so it counts toward the limits but is never dropped by them.
     /// </summary>

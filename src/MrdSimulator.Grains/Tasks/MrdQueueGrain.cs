@@ -65,7 +65,7 @@ public sealed partial class MrdQueueGrain(
             throw new InvalidOperationException($"Contact {task.ContactId} is already queued in MRD {MrdId}");
         }
 
-        if (Refusal(task) is { } full)
+        if (Refusal(task.Size) is { } full)
         {
             return new EnqueueResult(0, full);
         }
@@ -75,6 +75,8 @@ public sealed partial class MrdQueueGrain(
         await DispatchAsync();
         return new EnqueueResult(_byContact.ContainsKey(task.ContactId) ? await EstimateWaitAsync(position) : 0);
     }
+
+    public ValueTask<QueueFull?> CheckRoomAsync(int size) => ValueTask.FromResult(Refusal(size));
 
     public async ValueTask EnqueueManyAsync(ImmutableArray<QueueEntry> entries)
     {
@@ -300,10 +302,11 @@ public sealed partial class MrdQueueGrain(
     }
 
     /// <summary>
-    /// The limit a new task would break, or null. Only new submissions are checked: a task coming back (RONA, sign-out)
-    /// or transferred here was accepted once, so it is always taken and only counts toward the limits.
+    /// The limit a new task of <paramref name="size"/> bytes would break, or null. Only new submissions are checked: a
+    /// task coming back (RONA, sign-out) or transferred here was accepted once, so it is always taken and only counts
+    /// toward the limits.
     /// </summary>
-    private QueueFull? Refusal(QueuedTask task)
+    private QueueFull? Refusal(int size)
     {
         var maxTasks = _mrd.MaxTasksInQueue ?? intake.MaxTasksInQueue;
         if (state.State.Tasks.Count >= maxTasks)
@@ -311,7 +314,7 @@ public sealed partial class MrdQueueGrain(
             return new QueueFull(MrdId, QueueLimit.Tasks, state.State.Tasks.Count, maxTasks);
         }
 
-        return _bytes + task.Size > intake.MaxQueueBytes ? new QueueFull(MrdId, QueueLimit.Memory, _bytes, intake.MaxQueueBytes) : null;
+        return _bytes + size > intake.MaxQueueBytes ? new QueueFull(MrdId, QueueLimit.Memory, _bytes, intake.MaxQueueBytes) : null;
     }
 
     private void Hold(QueuedTask task)

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using MrdSimulator.Grains.Storage;
+using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Gateway.Tests.Tasks;
 
@@ -22,6 +25,8 @@ public sealed class TaskIntakeHttpTests
             body, StringComparison.Ordinal);
         Assert.Contains("--max-tasks-in-queue", body, StringComparison.Ordinal);
         Assert.Contains("<errorType>queueFull</errorType>", body, StringComparison.Ordinal);
+        var storage = http.Services.GetRequiredService<InProcessGrainStorage>();
+        Assert.Equal(2, storage.Entries<ContactState>("contact").Count());
 
         using var byQuery = await http.Anonymous.GetAsync("/ccp/rest/task/feed/100?name=Jane&title=Hello&scriptSelector=Email_SS");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, byQuery.StatusCode);
