@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Net.Http.Headers;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
@@ -12,7 +14,8 @@ namespace MrdSimulator.Gateway.Tasks;
 
 /// <summary>
 /// CCP's Task API (reference ccp §1–§5): create by POST (XML) or GET (query), poll, cancel, on both the
-/// <c>/ccp/task/…</c> and <c>/ccp/rest/task/…</c> prefixes. The Task API is not authenticated (ccp §1.3).
+/// <c>/ccp/task/…</c> and <c>/ccp/rest/task/…</c> prefixes. The Task API is not authenticated (ccp §1.3), and it is
+/// CORS-enabled (ccp §1.3), so a task page on another origin can submit, poll and cancel (<see cref="CorsPolicy"/>).
 /// </summary>
 public static class CcpTaskApi
 {
@@ -23,14 +26,27 @@ public static class CcpTaskApi
         foreach (var prefix in Prefixes)
         {
             var p = prefix;
-            app.MapPost(p + "/feed/{feedId}", (string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory) => CreateFromBodyAsync(p, feedId, context, grains, directory));
-            app.MapGet(p + "/feed/{feedId}", (string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory) => CreateFromQueryAsync(p, feedId, context, grains, directory));
-            app.MapGet(p + "/contact/{contactId}", (string contactId, IGrainFactory grains) => PollAsync(p, contactId, grains));
-            app.MapDelete(p + "/contact/{contactId}", (string contactId, IGrainFactory grains) => CancelAsync(contactId, grains));
+            var api = app.MapGroup(p).RequireCors(CorsPolicy);
+            api.MapPost("/feed/{feedId}", (string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory) => CreateFromBodyAsync(p, feedId, context, grains, directory));
+            api.MapGet("/feed/{feedId}", (string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory) => CreateFromQueryAsync(p, feedId, context, grains, directory));
+            api.MapGet("/contact/{contactId}", (string contactId, IGrainFactory grains) => PollAsync(p, contactId, grains));
+            api.MapDelete("/contact/{contactId}", (string contactId, IGrainFactory grains) => CancelAsync(contactId, grains));
         }
 
         return app;
     }
+
+    /// <summary>
+    /// Any origin, since the API takes no credentials (so no cookies, and <c>*</c> is allowed); its methods; the headers
+    /// task clients send (Content-Type, Accept; ccp §1.3); <c>Location</c> exposed, which a client needs to find its
+    /// contact in a 201, and <c>Retry-After</c> of a full queue's 503. Preflights are cached for 10 minutes.
+    /// </summary>
+    public static void CorsPolicy(CorsPolicyBuilder policy) => policy
+        .AllowAnyOrigin()
+        .WithMethods(HttpMethods.Get, HttpMethods.Post, HttpMethods.Delete)
+        .WithHeaders(HeaderNames.ContentType, HeaderNames.Accept)
+        .WithExposedHeaders(HeaderNames.Location, HeaderNames.RetryAfter)
+        .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
 
     private static async Task<IResult> CreateFromBodyAsync(string prefix, string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory)
     {

@@ -93,6 +93,7 @@ public static class TaskSetup
             services.UseSimulatorClock(new ScaledTimeProvider(options.TimeScale));
         }
 
+        services.AddCors();
         services.AddHostedService<SimulationHost>();
         return services;
     }
