@@ -36,6 +36,7 @@ public static class SimulatorEndpoints
         finesse.MapUserApi();
         finesse.MapDialogApi();
         app.MapCcpTaskApi();
+        app.MapCcpWebappApi();
         app.MapCapacityApi();
         app.MapNotificationStreamApi();
         app.MapXmppApi();

@@ -149,8 +149,9 @@ public static class DirectoryLoader
     private static TaskFeed ReadFeed(NodeReader r, YamlNode node, string path)
     {
         var map = r.Mapping(node, path);
-        r.OnlyKeys(map, path, "id", "name");
-        return new TaskFeed(r.Int(map, path, "id", 1, int.MaxValue), r.OptionalString(map, path, "name") ?? string.Empty);
+        r.OnlyKeys(map, path, "id", "name", "description", "tags");
+        var tags = r.List(map, "tags", required: false, path).Select((n, i) => r.StringValue(n, $"{path}.tags[{i}]")).ToArray();
+        return new TaskFeed(r.Int(map, path, "id", 1, int.MaxValue), r.OptionalString(map, path, "name") ?? string.Empty, r.OptionalString(map, path, "description"), tags);
     }
 
     private static User ReadUser(NodeReader r, YamlNode node, string path)

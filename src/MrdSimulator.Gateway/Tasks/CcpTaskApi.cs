@@ -48,6 +48,10 @@ public static class CcpTaskApi
         .WithExposedHeaders(HeaderNames.Location, HeaderNames.RetryAfter)
         .SetPreflightMaxAge(TimeSpan.FromMinutes(10));
 
+    /// <summary>True for the paths of CCP's APIs (<c>/ccp/…</c> and <c>/ccp-webapp/…</c>), whose errors are CCP's <c>apiErrors</c>.</summary>
+    public static bool IsCcpPath(PathString path) =>
+        path.StartsWithSegments("/ccp", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/ccp-webapp", StringComparison.OrdinalIgnoreCase);
+
     private static async Task<IResult> CreateFromBodyAsync(string prefix, string feedId, HttpContext context, IGrainFactory grains, SimulatorDirectory directory)
     {
         if (FindFeed(feedId, directory) is not { } feed)
@@ -55,10 +59,9 @@ public static class CcpTaskApi
             return UnknownFeed(feedId);
         }
 
-        var contentType = context.Request.ContentType;
-        if (!string.IsNullOrEmpty(contentType) && !contentType.Contains("xml", StringComparison.OrdinalIgnoreCase))
+        if (WrongContentType(context) is { } contentType)
         {
-            return Error(TaskSubmissionParser.Invalid("Content-Type", $"Content-Type must be application/xml, not '{contentType}'"));
+            return Error(contentType);
         }
 
         // A pooled buffer: a body grown in a MemoryStream costs a large-object-heap array per request, which under a
@@ -108,10 +111,18 @@ public static class CcpTaskApi
             return QueueFullError(task.ScriptSelector, result.Refused!, directory, context);
         }
 
-        var request = context.Request;
-        context.Response.Headers.Location = $"{request.Scheme}://{Authority(context)}{request.PathBase}{prefix}/contact/{contact.ContactId}";
+        context.Response.Headers.Location = $"{BaseUrl(context)}{prefix}/contact/{contact.ContactId}";
         return Results.StatusCode(StatusCodes.Status201Created);
     }
+
+    /// <summary>The absolute URL of the simulator as this request reached it, for Location and CCP's URLs (ccp §2.3).</summary>
+    internal static string BaseUrl(HttpContext context) => $"{context.Request.Scheme}://{Authority(context)}{context.Request.PathBase}";
+
+    /// <summary>A Content-Type other than XML (none at all is accepted, as CCP's clients may send none).</summary>
+    internal static ApiError? WrongContentType(HttpContext context) =>
+        context.Request.ContentType is { Length: > 0 } contentType && !contentType.Contains("xml", StringComparison.OrdinalIgnoreCase)
+            ? TaskSubmissionParser.Invalid("Content-Type", $"Content-Type must be application/xml, not '{contentType}'")
+            : null;
 
     /// <summary>
     /// The authority of the absolute Location URL (ccp §2.3): the Host the client addressed, so that the URL still works
@@ -167,18 +178,18 @@ public static class CcpTaskApi
         return Error(new ApiError(StatusCodes.Status503ServiceUnavailable, "queueFull", message, scriptSelector));
     }
 
-    private static int? FindFeed(string feedId, SimulatorDirectory directory) =>
+    internal static int? FindFeed(string feedId, SimulatorDirectory directory) =>
         int.TryParse(feedId, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && directory.FindFeed(id) is not null ? id : null;
 
     /// <summary>Contact ids are 32 hex digits (ContactIds); anything else is unknown without activating a grain.</summary>
-    private static bool IsContactId(string contactId) => contactId.Length == 32 && contactId.All(char.IsAsciiHexDigitUpper);
+    internal static bool IsContactId(string contactId) => contactId.Length == 32 && contactId.All(char.IsAsciiHexDigitUpper);
 
     /// <summary>Undocumented in CCP; 404 because the feed URL names no resource (ccp open question 6).</summary>
-    private static IResult UnknownFeed(string feedId) =>
+    internal static IResult UnknownFeed(string feedId) =>
         Results.Text(TaskXml.Errors(new ApiError(404, "notFound", $"No task feed with id '{feedId}'", feedId)), "application/xml", statusCode: 404);
 
-    private static IResult NotFound(string contactId) =>
+    internal static IResult NotFound(string contactId) =>
         Results.Text(TaskXml.Errors(new ApiError(404, "notFound", $"No task contact '{contactId}'", contactId)), "application/xml", statusCode: 404);
 
-    private static IResult Error(ApiError error) => Results.Text(TaskXml.Errors(error), "application/xml", statusCode: error.Status);
+    internal static IResult Error(ApiError error) => Results.Text(TaskXml.Errors(error), "application/xml", statusCode: error.Status);
 }

@@ -31,6 +31,13 @@ public interface IContactGrain : IGrainWithStringKey
     [Alias("Cancel")]
     ValueTask<CancelResult> CancelAsync();
 
+    /// <summary>
+    /// CCP's renotify (ccp §5.1): while the task waits in a queue, takes it out and resubmits it to
+    /// <paramref name="scriptSelector"/>'s MRD as a new CCE task (new id, same contact, variables kept).
+    /// </summary>
+    [Alias("Renotify")]
+    ValueTask<RenotifyResult> RenotifyAsync(string scriptSelector);
+
     /// <summary>Events from the task's holders, in the order each holder sent them.</summary>
     [Alias("ApplyEvents")]
     ValueTask ApplyEventsAsync(ImmutableArray<ContactEvent> events);
@@ -97,6 +104,10 @@ public interface IMrdQueueGrain : IGrainWithIntegerKey
     /// <summary>Removes a waiting task; false when it is no longer in the queue (already offered, or unknown).</summary>
     [Alias("Cancel")]
     ValueTask<bool> CancelAsync(string contactId);
+
+    /// <summary>Removes a waiting task to resubmit it elsewhere (renotify) and returns it; null when it is no longer in the queue.</summary>
+    [Alias("Withdraw")]
+    ValueTask<QueuedTask?> WithdrawAsync(string contactId);
 
     /// <summary>The latest views of agents whose routing-relevant state changed.</summary>
     [Alias("AgentsChanged")]

@@ -134,6 +134,50 @@ public sealed class ContactGrain(
         return CancelResult.Cancelled;
     }
 
+    public async ValueTask<RenotifyResult> RenotifyAsync(string scriptSelector)
+    {
+        if (Record is not { } record)
+        {
+            return new RenotifyResult(RenotifyOutcome.NotFound, null);
+        }
+
+        if (directory.FindScriptSelector(scriptSelector) is not { } selector)
+        {
+            return new RenotifyResult(RenotifyOutcome.UnknownScriptSelector, record);
+        }
+
+        // The queue decides atomically whether it still holds the task (an agent may have been offered it meanwhile).
+        if (record.Status != ContactStatus.Queued || record.CurrentMrdId is not { } mrdId
+            || await GrainFactory.GetGrain<IMrdQueueGrain>(mrdId).WithdrawAsync(record.ContactId) is not { } task)
+        {
+            return new RenotifyResult(RenotifyOutcome.NotQueued, Record);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        try
+        {
+            // As a transfer: a new CCE task on the same contact, variables kept, at the back of the target's queue.
+            var newId = await NewTaskIdAsync(now);
+            var ended = record.WithLeg(task.TaskId, l => l with { Outcome = TaskOutcome.Renotified, EndedAt = now });
+            await SaveAsync(ended with
+            {
+                StatusReason = ContactReasons.RenotifyRequested,
+                TaskId = newId,
+                MrdId = selector.MrdId,
+                Legs = ended.Legs.Add(new TaskLeg(newId, selector.MrdId, TaskOutcome.Live, now)),
+            });
+            outbox.Enqueue(task with { TaskId = newId, MrdId = selector.MrdId, ScriptSelector = selector.Name, EnqueuedAt = now }, submitted: true);
+        }
+        catch
+        {
+            // Accepted work is never lost: what was withdrawn goes back where it was.
+            outbox.Enqueue(task, submitted: false);
+            throw;
+        }
+
+        return new RenotifyResult(RenotifyOutcome.Renotified, Record);
+    }
+
     public async ValueTask ApplyEventsAsync(ImmutableArray<ContactEvent> events)
     {
         if (Record is not { } record)
@@ -239,6 +283,11 @@ public sealed class ContactGrain(
     private async ValueTask SaveAsync(ContactRecord record)
     {
         var stored = state.State;
+        if (stored.Record is not { } old || old.Status != record.Status || old.StatusReason != record.StatusReason)
+        {
+            record = record with { StatusChangedAt = clock.GetUtcNow().UtcDateTime };
+        }
+
         state.State = new ContactState { Record = record };
         try
         {

@@ -85,21 +85,9 @@ public sealed partial class MrdQueueGrain(
         await DispatchAsync();
     }
 
-    public async ValueTask<bool> CancelAsync(string contactId)
-    {
-        if (!Release(contactId, out var task))
-        {
-            return false;
-        }
+    public async ValueTask<bool> CancelAsync(string contactId) => await RemoveAsync(contactId, abandoned: true) is not null;
 
-        await SaveAsync(state.State.Tasks.Remove(task));
-        outbox.Stats(MrdId, state.State.Tasks.Count, static (s, n) =>
-        {
-            s.Abandoned();
-            s.QueueLength(n);
-        });
-        return true;
-    }
+    public ValueTask<QueuedTask?> WithdrawAsync(string contactId) => RemoveAsync(contactId, abandoned: false);
 
     public async ValueTask AgentsChangedAsync(ImmutableArray<AgentView> views)
     {
@@ -299,6 +287,31 @@ public sealed partial class MrdQueueGrain(
             Rebuild(stored.Tasks);
             throw;
         }
+    }
+
+    /// <summary>Takes a waiting task out: abandoned (cancelled by its client) or transferred out (renotified elsewhere).</summary>
+    private async ValueTask<QueuedTask?> RemoveAsync(string contactId, bool abandoned)
+    {
+        if (!Release(contactId, out var task))
+        {
+            return null;
+        }
+
+        await SaveAsync(state.State.Tasks.Remove(task));
+        outbox.Stats(MrdId, (Abandoned: abandoned, Length: state.State.Tasks.Count), static (s, a) =>
+        {
+            if (a.Abandoned)
+            {
+                s.Abandoned();
+            }
+            else
+            {
+                s.Transferred();
+            }
+
+            s.QueueLength(a.Length);
+        });
+        return task;
     }
 
     /// <summary>

@@ -59,6 +59,18 @@ public sealed class DirectoryLoaderTests
         Assert.True(directory.FindUser("1000")!.IsAssignedTo(5000));
     }
 
+    [Fact]
+    public void LoadsTaskFeedsWithTheDescriptionAndTagsCcpsFeedListShows()
+    {
+        var directory = DirectoryLoader.Parse(Valid + "\nfeeds:\n  - { id: 101212, name: Task, description: Tasks from the web, tags: [task] }\n  - { id: 7 }", "dir.yaml");
+
+        var feed = directory.FindFeed(101212)!;
+        Assert.Equal(("Task", "Tasks from the web"), (feed.Name, feed.Description));
+        Assert.Equal(["task"], feed.Tags!);
+        Assert.Null(directory.FindFeed(7)!.Description);
+        Assert.Empty(directory.FindFeed(7)!.Tags!);
+    }
+
     [Theory]
     [InlineData("colour: blue\nmrds: []\nusers: []", 1, "colour", "unknown field")]
     [InlineData("mrds: []", 1, "users", "required")]

@@ -32,6 +32,9 @@ internal sealed class TaskHttp : IDisposable
 
     public HttpClient As(string user) => _factory.ClientFor(user);
 
+    /// <summary>A client with CCP's administrator credentials for the <c>/ccp-webapp</c> APIs (admin : the admin token).</summary>
+    public HttpClient CcpAdmin() => _factory.ClientFor("admin", AdminToken);
+
     public static StringContent Xml(string xml) => new(xml, Encoding.UTF8, "application/xml");
 
     public static string TaskXml(string scriptSelector = "Chat_SS", string name = "Jane", string title = "Order 4711", string extra = "") =>
@@ -74,6 +77,9 @@ internal sealed class TaskHttp : IDisposable
         Assert.Fail($"{contactPath} never reached {status}: {body}");
         return body;
     }
+
+    /// <summary>The contact id a contact URL ends with.</summary>
+    public static string IdOf(string contactPath) => contactPath[(contactPath.LastIndexOf('/') + 1)..];
 
     public static string Between(string text, string open, string close)
     {

@@ -66,6 +66,33 @@ public sealed class TaskIntakeTests
     }
 
     [Fact]
+    public async Task RenotifyMovesAWaitingTaskIntoTheSelectorsQueueAsANewTaskEvenPastThatQueuesLimitButNotAnOfferedOne()
+    {
+        await using var silo = await SimulatorCluster.StartSimulatedAsync(WithChatLimit(1));
+        var waiting = await silo.SubmitAsync("Email_SS");
+        await silo.SubmitAsync("Chat_SS");
+
+        var result = await silo.Client.GetGrain<IContactGrain>(waiting.ContactId).RenotifyAsync("Chat_SS");
+        await silo.SettleAsync();
+
+        Assert.Equal(RenotifyOutcome.Renotified, result.Outcome);
+        var moved = await silo.ContactAsync(waiting.ContactId);
+        Assert.Equal((ContactStatus.Queued, ContactReasons.RenotifyRequested, 5000), (moved.Status, moved.StatusReason, moved.CurrentMrdId));
+        Assert.Equal([TaskOutcome.Renotified, TaskOutcome.Live], moved.Legs.Select(l => l.Outcome));
+        Assert.NotEqual(waiting.TaskId, moved.TaskId);
+        Assert.Equal((0, 2), ((await silo.QueueAsync(5001)).Queued, (await silo.QueueAsync(5000)).Queued));
+        Assert.Equal(1, (await silo.CapacityAsync(5001)).Transferred);
+        Assert.Equal(2, (await silo.CapacityAsync(5000)).Submitted);
+
+        // Once an agent is offered it, it is no longer the queue's to give up.
+        await silo.SignInAsync("1000", 5000, limit: 2);
+        Assert.Equal(ContactStatus.Reserved, (await silo.ContactAsync(waiting.ContactId)).Status);
+        Assert.Equal(RenotifyOutcome.NotQueued, (await silo.Client.GetGrain<IContactGrain>(waiting.ContactId).RenotifyAsync("Task_SS")).Outcome);
+        Assert.Equal(RenotifyOutcome.NotFound, (await silo.Client.GetGrain<IContactGrain>(ContactIds.New()).RenotifyAsync("Task_SS")).Outcome);
+        Assert.Equal(0, silo.FailedMessages);
+    }
+
+    [Fact]
     public async Task ANewTaskWhoseRequestWouldPassTheQueuesMemoryLimitIsRefusedWhileASmallOneStillFits()
     {
         var large = TaskSubmission.Create("Chat_SS", variables: new TaskVariable("note", new string('x', 50_000)));
