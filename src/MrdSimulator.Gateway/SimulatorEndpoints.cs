@@ -27,6 +27,9 @@ public static class SimulatorEndpoints
             FinesseResults.WriteErrorAsync(context, new ApiError(500, "Generic Error", "The simulator failed to process the request", string.Empty))));
         app.UseMiddleware<GrainFailureMiddleware>();
 
+        // Early, so every answer of a CORS-enabled endpoint (errors and 503s included) carries its CORS headers.
+        app.UseCors();
+
         app.MapObservability();
         app.UseMiddleware<HttpInputGuard>();
         app.UseChaos();
@@ -38,6 +41,7 @@ public static class SimulatorEndpoints
         finesse.MapUserApi();
         finesse.MapDialogApi();
         app.MapCcpTaskApi();
+        app.MapCcpWebappApi();
         app.MapCapacityApi();
         app.MapNotificationStreamApi();
         app.MapXmppApi();

@@ -151,9 +151,17 @@ public sealed class SimulatorCluster : IAsyncDisposable
     /// <summary>Submits a task as the CCP API does and returns its contact once routing has settled.</summary>
     public async Task<ContactRecord> SubmitAsync(string selector = "Chat_SS", params TaskVariable[] variables)
     {
-        var contact = await Client.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(100, TaskSubmission.Create(selector, variables: variables), null);
-        await SettleAsync();
+        var result = await TrySubmitAsync(TaskSubmission.Create(selector, variables: variables));
+        var contact = result.Contact ?? throw new InvalidOperationException($"The queue refused the task: {result.Refused}");
         return await ContactAsync(contact.ContactId);
+    }
+
+    /// <summary>Submits a task as the CCP API does and returns the outcome, a contact or a refusal, once routing has settled.</summary>
+    public async Task<SubmitResult> TrySubmitAsync(TaskSubmission submission)
+    {
+        var result = await Client.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(100, submission, null);
+        await SettleAsync();
+        return result;
     }
 
     public async Task<ContactRecord> ContactAsync(string contactId) =>

@@ -32,7 +32,8 @@ public static class DemoDirectory
         new("Task_SS", 5002, "Generic tasks"),
     ];
 
-    public static readonly IReadOnlyList<TaskFeed> Feeds = [new(100, "Cisco_Default_Task_Feed")];
+    /// <summary>The feed CCP creates for Universal Queue, with its documented name, description and tag (ccp §6.1).</summary>
+    public static readonly IReadOnlyList<TaskFeed> Feeds = [new(100, "Cisco_Default_Task_Feed", "Feed for Universal Queuing", ["cisco_uq_tag"])];
 
     /// <summary>
     /// Agents 1000..(1000 + agents - 1) plus 1234 when not already in range, assigned to every non-voice

@@ -11,6 +11,9 @@ namespace MrdSimulator.Domain.Directory;
 /// </summary>
 public static class DirectoryLoader
 {
+    /// <summary>The largest maxTasksInQueue an MRD may set; the queue's memory limit still applies below it.</summary>
+    public const int MaxTasksInQueue = 1_000_000;
+
     public static SimulatorDirectory LoadFile(string path)
     {
         string text;
@@ -115,7 +118,7 @@ public static class DirectoryLoader
     private static MediaRoutingDomain ReadMrd(NodeReader r, YamlNode node, string path)
     {
         var map = r.Mapping(node, path);
-        r.OnlyKeys(map, path, "id", "name", "description", "type", "interruptible", "taskStartTimeout", "taskLife", "maxTaskDuration", "serviceLevelThreshold");
+        r.OnlyKeys(map, path, "id", "name", "description", "type", "interruptible", "taskStartTimeout", "taskLife", "maxTaskDuration", "serviceLevelThreshold", "maxTasksInQueue");
         var type = r.Enum(map, path, "type", "multichannel", ("voice", MrdType.Voice), ("multichannel", MrdType.Multichannel));
         return new MediaRoutingDomain(
             r.Int(map, path, "id", 1, int.MaxValue),
@@ -126,7 +129,8 @@ public static class DirectoryLoader
             r.OptionalInt(map, path, "taskStartTimeout", 1, 86_400) ?? 30,
             r.OptionalInt(map, path, "taskLife", 1, 31_536_000) ?? 1200,
             r.OptionalInt(map, path, "maxTaskDuration", 1, 31_536_000) ?? 28800,
-            r.OptionalInt(map, path, "serviceLevelThreshold", 1, 86_400) ?? 30);
+            r.OptionalInt(map, path, "serviceLevelThreshold", 1, 86_400) ?? 30,
+            r.OptionalInt(map, path, "maxTasksInQueue", 1, MaxTasksInQueue));
     }
 
     private static ScriptSelector ReadScriptSelector(NodeReader r, YamlNode node, string path)
@@ -145,8 +149,9 @@ public static class DirectoryLoader
     private static TaskFeed ReadFeed(NodeReader r, YamlNode node, string path)
     {
         var map = r.Mapping(node, path);
-        r.OnlyKeys(map, path, "id", "name");
-        return new TaskFeed(r.Int(map, path, "id", 1, int.MaxValue), r.OptionalString(map, path, "name") ?? string.Empty);
+        r.OnlyKeys(map, path, "id", "name", "description", "tags");
+        var tags = r.List(map, "tags", required: false, path).Select((n, i) => r.StringValue(n, $"{path}.tags[{i}]")).ToArray();
+        return new TaskFeed(r.Int(map, path, "id", 1, int.MaxValue), r.OptionalString(map, path, "name") ?? string.Empty, r.OptionalString(map, path, "description"), tags);
     }
 
     private static User ReadUser(NodeReader r, YamlNode node, string path)

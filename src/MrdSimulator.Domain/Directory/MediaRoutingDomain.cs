@@ -10,6 +10,8 @@ public enum MrdType
 /// An MRD as CCE's config API describes it. Timer defaults are CCE's (taskLife 1200 s,
 /// taskStartTimeout 30 s, maxTaskDuration 28800 s; serviceLevelThreshold example 30 s).
 /// </summary>
+/// <param name="MaxTasksInQueue">CCE's maxTasksInQueue: tasks the MRD's queue holds before new submissions are
+/// refused; null takes the simulator's default (<c>--max-tasks-in-queue</c>).</param>
 public sealed record MediaRoutingDomain(
     int Id,
     string Name,
@@ -19,7 +21,8 @@ public sealed record MediaRoutingDomain(
     int TaskStartTimeoutSeconds = 30,
     int TaskLifeSeconds = 1200,
     int MaxTaskDurationSeconds = 28800,
-    int ServiceLevelThresholdSeconds = 30)
+    int ServiceLevelThresholdSeconds = 30,
+    int? MaxTasksInQueue = null)
 {
     public bool IsVoice => Type == MrdType.Voice;
 }

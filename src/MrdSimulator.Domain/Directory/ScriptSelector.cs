@@ -8,4 +8,6 @@ namespace MrdSimulator.Domain.Directory;
 public sealed record ScriptSelector(string Name, int MrdId, string? Description = null);
 
 /// <summary>A CCP task feed (feed type 12); tasks are posted to <c>/ccp/task/feed/{Id}</c>.</summary>
-public sealed record TaskFeed(int Id, string Name);
+/// <param name="Description">Shown by CCP's feed list (<c>GET /ccp-webapp/ccp/feed</c>).</param>
+/// <param name="Tags">The tags CCP's feed list shows for it (CCP's Universal Queue feed carries <c>cisco_uq_tag</c>).</param>
+public sealed record TaskFeed(int Id, string Name, string? Description = null, IReadOnlyList<string>? Tags = null);

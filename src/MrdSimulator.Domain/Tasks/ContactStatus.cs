@@ -46,4 +46,7 @@ public enum TaskOutcome : byte
     Cancelled,
     Expired,
     Discarded,
+
+    /// <summary>Taken out of its queue by CCP's renotify and resubmitted as a new task.</summary>
+    Renotified,
 }

@@ -40,6 +40,7 @@ public static class CommandLineSwitches
         ("--bot-dialogs N", "dialogs a bot handles at once"),
         ("--time-scale X", "simulated seconds per real second for timers and bots (default 1)"),
         ("--time-epoch INSTANT", "when simulated time equals real time (ISO 8601; a cluster with --time-scale needs the same one on every process)"),
+        ("--max-tasks-in-queue N", "tasks an MRD's queue holds before new CCP submissions get 503, unless the MRD sets maxTasksInQueue (default 10000)"),
         ("--admin-token TOKEN", "token for /admin/* (at least 16 characters; generated and printed when absent)"),
         ("--admin-allow-remote true", "accept admin calls from non-loopback addresses (default: loopback only)"),
         ("--chaos-plan FILE", "chaos plan (YAML) to start with (docs/chaos.md)"),

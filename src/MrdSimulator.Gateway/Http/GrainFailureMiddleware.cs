@@ -24,7 +24,7 @@ public sealed partial class GrainFailureMiddleware(RequestDelegate next, ILogger
             var message = ex is LimitExceededException
                 ? "Too many requests are waiting for this object; try again"
                 : "The simulator could not complete the request in time; try again";
-            if (context.Request.Path.StartsWithSegments("/ccp", StringComparison.Ordinal))
+            if (Tasks.CcpTaskApi.IsCcpPath(context.Request.Path))
             {
                 context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
                 context.Response.ContentType = FinesseResults.XmlContentType;

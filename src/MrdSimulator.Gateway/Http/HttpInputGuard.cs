@@ -38,12 +38,12 @@ public sealed class HttpInputGuard(RequestDelegate next, ILogger<HttpInputGuard>
     }
 
     /// <summary>
-    /// Writes a Finesse <paramref name="error"/> about the request itself; under <c>/ccp</c> as CCP's <c>apiErrors</c>
+    /// Writes a Finesse <paramref name="error"/> about the request itself; under CCP's paths as CCP's <c>apiErrors</c>
     /// with CCP's type for bad input.
     /// </summary>
     public static Task WriteErrorAsync(HttpContext context, ApiError error)
     {
-        if (!context.Request.Path.StartsWithSegments("/ccp", StringComparison.OrdinalIgnoreCase))
+        if (!Tasks.CcpTaskApi.IsCcpPath(context.Request.Path))
         {
             return FinesseResults.WriteErrorAsync(context, error);
         }

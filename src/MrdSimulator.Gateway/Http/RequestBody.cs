@@ -22,12 +22,18 @@ public sealed class RequestBody : IDisposable
 
     public static async ValueTask<(RequestBody? Body, ApiError? Error)> ReadXmlAsync(HttpContext context, int maxBytes, string? errorMedia)
     {
-        var request = context.Request;
-        if (!IsXml(request.ContentType))
+        if (!IsXml(context.Request.ContentType))
         {
-            return (null, ApiError.BadRequest($"Content-Type must be application/xml, not '{request.ContentType}'", "Content-Type", errorMedia));
+            return (null, ApiError.BadRequest($"Content-Type must be application/xml, not '{context.Request.ContentType}'", "Content-Type", errorMedia));
         }
 
+        return await ReadAsync(context, maxBytes, errorMedia).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads the body whatever its Content-Type, refusing more than <paramref name="maxBytes"/>.</summary>
+    public static async ValueTask<(RequestBody? Body, ApiError? Error)> ReadAsync(HttpContext context, int maxBytes, string? errorMedia)
+    {
+        var request = context.Request;
         if (request.ContentLength > maxBytes)
         {
             return (null, TooLarge(maxBytes, errorMedia));

@@ -61,7 +61,7 @@ public static class AdminAccess
     }
 
     // Hashing first makes the comparison's time independent of where, and whether by length, the strings differ.
-    private static bool TokenMatches(string given, string expected) =>
+    internal static bool TokenMatches(string given, string expected) =>
         CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(expected)));
 
     // Dual-stack listeners report IPv4 clients as ::ffff:127.0.0.1.

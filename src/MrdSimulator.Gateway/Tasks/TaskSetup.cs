@@ -5,10 +5,11 @@ using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Simulation;
 using MrdSimulator.Grains.Hosting;
 using MrdSimulator.Grains.Simulation;
+using MrdSimulator.Grains.Tasks;
 
 namespace MrdSimulator.Gateway.Tasks;
 
-/// <summary>Settings of simulated traffic (section <c>Tasks</c>, or the switches in <see cref="TaskSetup.SwitchMappings"/>).</summary>
+/// <summary>Settings of tasks: simulated traffic and intake limits (section <c>Tasks</c>, or the switches in <see cref="TaskSetup.SwitchMappings"/>).</summary>
 public sealed record TaskSimulationOptions
 {
     /// <summary>Simulated seconds per real second for every grain timer and bot duration (1 = real time).</summary>
@@ -32,6 +33,15 @@ public sealed record TaskSimulationOptions
 
     public int BotMaxDialogLimit { get; init; } = 1;
 
+    /// <summary>Tasks an MRD's queue holds before new submissions get 503, for MRDs without their own maxTasksInQueue.</summary>
+    public int MaxTasksInQueue { get; init; } = TaskIntakeOptions.DefaultMaxTasksInQueue;
+
+    /// <summary>MiB of task requests (estimated) an MRD's queue holds before new submissions get 503.</summary>
+    public int MaxQueueMiB { get; init; } = TaskIntakeOptions.DefaultMaxQueueMiB;
+
+    /// <summary>MiB of finished contacts (estimated) kept for polls; past it the oldest are forgotten.</summary>
+    public int FinishedContactsMiB { get; init; } = TaskIntakeOptions.DefaultMaxFinishedMiB;
+
     /// <summary>
     /// The admin token as given (<c>--admin-token</c>) or generated; <c>ChaosOptions.Read</c> settles it first, so it is
     /// <c>ChaosOptions.AdminToken</c>, the one token <c>AdminAccess</c> checks on every <c>/admin</c> route.
@@ -50,6 +60,7 @@ public static class TaskSetup
         ["--handle-time"] = "Tasks:MeanHandleSeconds",
         ["--bot-dialogs"] = "Tasks:BotMaxDialogLimit",
         ["--admin-token"] = "Tasks:AdminToken",
+        ["--max-tasks-in-queue"] = "Tasks:MaxTasksInQueue",
     };
 
     /// <summary>
@@ -81,6 +92,19 @@ public static class TaskSetup
             throw new OptionsException("--time-epoch", $"{options.TimeEpoch:O} is in the future");
         }
 
+        if (options.MaxTasksInQueue is < 1 or > DirectoryLoader.MaxTasksInQueue)
+        {
+            throw new OptionsException("--max-tasks-in-queue", $"{options.MaxTasksInQueue} is outside 1..{DirectoryLoader.MaxTasksInQueue}");
+        }
+
+        RequireMiB("Tasks:MaxQueueMiB", options.MaxQueueMiB);
+        RequireMiB("Tasks:FinishedContactsMiB", options.FinishedContactsMiB);
+        services.AddSingleton(new TaskIntakeOptions
+        {
+            MaxTasksInQueue = options.MaxTasksInQueue,
+            MaxQueueBytes = options.MaxQueueMiB * 1024L * 1024,
+            MaxFinishedBytes = options.FinishedContactsMiB * 1024L * 1024,
+        });
         options = options with { AdminToken = string.IsNullOrEmpty(options.AdminToken) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : options.AdminToken };
         services.AddSingleton(options);
 
@@ -95,7 +119,17 @@ public static class TaskSetup
             services.AddHostedService<SimulationHost>();
         }
 
+        // Gateways answer CCP's Task API, CORS-enabled for browser task clients.
+        services.AddCors();
         return services;
+    }
+
+    private static void RequireMiB(string setting, int mib)
+    {
+        if (mib is < 1 or > 1_048_576)
+        {
+            throw new OptionsException(setting, $"{mib} MiB is outside 1..1048576");
+        }
     }
 
     private sealed class SimulationHost(IGrainFactory grains, SimulatorDirectory directory, TaskSimulationOptions options) : IHostedService

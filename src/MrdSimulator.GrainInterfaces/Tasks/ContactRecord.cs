@@ -8,6 +8,7 @@ namespace MrdSimulator.GrainInterfaces.Tasks;
 public sealed record TaskLeg(string TaskId, int MrdId, TaskOutcome Outcome, DateTime EnqueuedAt, int Offers = 0, int Ronas = 0, DateTime? EndedAt = null, DateTime? FirstOfferedAt = null);
 
 /// <summary>A CCP task contact as the poll URL shows it, with the ledger of the CCE tasks it went through.</summary>
+/// <param name="StatusChangedAt">When <paramref name="Status"/> or <paramref name="StatusReason"/> last changed (the social contact's statusTimestamp).</param>
 [GenerateSerializer, Immutable, Alias("ContactRecord")]
 public sealed record ContactRecord(
     string ContactId,
@@ -21,7 +22,8 @@ public sealed record ContactRecord(
     string? AgentId,
     DateTime CreatedAt,
     ImmutableList<TaskLeg> Legs,
-    TimeSpan? WorkHint = null)
+    TimeSpan? WorkHint = null,
+    DateTime? StatusChangedAt = null)
 {
     public bool IsTerminal => Status is ContactStatus.Handled or ContactStatus.Discarded;
 
@@ -41,6 +43,30 @@ public sealed record ContactRecord(
         return this;
     }
 }
+
+/// <summary>A submission's outcome: the new contact, or the queue limit that refused it (then nothing was kept).</summary>
+[GenerateSerializer, Immutable, Alias("SubmitResult")]
+public sealed record SubmitResult(ContactRecord? Contact, QueueFull? Refused = null);
+
+/// <summary>What CCP's renotify did.</summary>
+[GenerateSerializer]
+public enum RenotifyOutcome
+{
+    /// <summary>Taken out of its queue and resubmitted to the script selector's MRD as a new task.</summary>
+    Renotified,
+
+    NotFound,
+
+    /// <summary>Not waiting in a queue: an agent has it, or it has ended.</summary>
+    NotQueued,
+
+    /// <summary>No such script selector is configured.</summary>
+    UnknownScriptSelector,
+}
+
+/// <summary>A renotify's outcome and the contact as it is afterwards (null when unknown).</summary>
+[GenerateSerializer, Immutable, Alias("RenotifyResult")]
+public sealed record RenotifyResult(RenotifyOutcome Outcome, ContactRecord? Contact);
 
 [GenerateSerializer]
 public enum CancelResult

@@ -11,9 +11,12 @@ namespace MrdSimulator.GrainInterfaces.Tasks;
 [Alias("IContactGrain")]
 public interface IContactGrain : IGrainWithStringKey
 {
-    /// <summary>CCP's create: stores the contact and queues its task on the selector's MRD, or discards it.</summary>
+    /// <summary>
+    /// CCP's create: stores the contact and queues its task on the selector's MRD, or discards it. When the MRD's queue
+    /// is at a limit the submission is refused and leaves nothing behind.
+    /// </summary>
     [Alias("Submit")]
-    ValueTask<ContactRecord> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint);
+    ValueTask<SubmitResult> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint);
 
     /// <summary>The poll: the record, or null when unknown, cancelled, or finished and not polled for five minutes.</summary>
     [Alias("Poll")]
@@ -28,9 +31,23 @@ public interface IContactGrain : IGrainWithStringKey
     [Alias("Cancel")]
     ValueTask<CancelResult> CancelAsync();
 
+    /// <summary>
+    /// CCP's renotify (ccp §5.1): while the task waits in a queue, takes it out and resubmits it to
+    /// <paramref name="scriptSelector"/>'s MRD as a new CCE task (new id, same contact, variables kept).
+    /// </summary>
+    [Alias("Renotify")]
+    ValueTask<RenotifyResult> RenotifyAsync(string scriptSelector);
+
     /// <summary>Events from the task's holders, in the order each holder sent them.</summary>
     [Alias("ApplyEvents")]
     ValueTask ApplyEventsAsync(ImmutableArray<ContactEvent> events);
+
+    /// <summary>
+    /// Removes a finished contact, and frees its task ids, when its silo keeps more finished contacts than it may;
+    /// afterwards it is unknown (404). A contact that is live again is kept.
+    /// </summary>
+    [Alias("Forget")]
+    ValueTask ForgetAsync();
 }
 
 /// <summary>
@@ -47,6 +64,10 @@ public interface ITaskGrain : IGrainWithStringKey
     [ReadOnly]
     [Alias("GetContactId")]
     ValueTask<string?> GetContactIdAsync();
+
+    /// <summary>Frees the id when <paramref name="contactId"/> holds it (its task was refused, or the contact forgotten).</summary>
+    [Alias("Release")]
+    ValueTask ReleaseAsync(string contactId);
 }
 
 /// <summary>
@@ -58,18 +79,35 @@ public interface ITaskGrain : IGrainWithStringKey
 [Alias("IMrdQueueGrain")]
 public interface IMrdQueueGrain : IGrainWithIntegerKey
 {
-    /// <summary>Queues a task and routes what can be routed; returns the estimated wait in seconds (-1 when unknown).</summary>
-    /// <param name="submitted">A new CCE task (submission or transfer), as opposed to a task coming back (RONA).</param>
+    /// <summary>
+    /// Queues a newly submitted task and routes what can be routed; returns the estimated wait, or the limit that
+    /// refused the task (the number of waiting tasks, or the memory their requests take).
+    /// </summary>
     [Alias("Enqueue")]
-    ValueTask<int> EnqueueAsync(QueuedTask task, bool submitted);
+    ValueTask<EnqueueResult> EnqueueAsync(QueuedTask task);
 
-    /// <summary>Tasks coming back to the queue (RONA, sign-out) or transferred to it, sent by their contacts' silos.</summary>
+    /// <summary>
+    /// The limit a new task of <paramref name="size"/> bytes would break now, or null: lets a caller refuse a task
+    /// cheaply before it creates a contact. <see cref="EnqueueAsync"/> still decides.
+    /// </summary>
+    [ReadOnly]
+    [Alias("CheckRoom")]
+    ValueTask<QueueFull?> CheckRoomAsync(int size);
+
+    /// <summary>
+    /// Tasks coming back to the queue (RONA, sign-out) or transferred to it, sent by their contacts' silos. Never
+    /// refused: this is work already accepted, so it counts toward the limits but is never dropped by them.
+    /// </summary>
     [Alias("EnqueueMany")]
     ValueTask EnqueueManyAsync(ImmutableArray<QueueEntry> entries);
 
     /// <summary>Removes a waiting task; false when it is no longer in the queue (already offered, or unknown).</summary>
     [Alias("Cancel")]
     ValueTask<bool> CancelAsync(string contactId);
+
+    /// <summary>Removes a waiting task to resubmit it elsewhere (renotify) and returns it; null when it is no longer in the queue.</summary>
+    [Alias("Withdraw")]
+    ValueTask<QueuedTask?> WithdrawAsync(string contactId);
 
     /// <summary>The latest views of agents whose routing-relevant state changed.</summary>
     [Alias("AgentsChanged")]

@@ -6,6 +6,7 @@ namespace MrdSimulator.GrainInterfaces.Tasks;
 /// <summary>A task waiting in (or handed out by) an MRD's queue.</summary>
 /// <param name="EnqueuedAt">When this queue visit began (wait is measured from here).</param>
 /// <param name="WorkHint">The work the task carries, for bot agents (simulation only; never on the wire).</param>
+/// <param name="Size">The estimated memory of its contact's request (<c>TaskFootprint</c>), which counts against the queue's memory limit.</param>
 [GenerateSerializer, Immutable, Alias("QueuedTask")]
 public sealed record QueuedTask(
     string TaskId,
@@ -14,7 +15,27 @@ public sealed record QueuedTask(
     string ScriptSelector,
     ImmutableArray<TaskVariable> CallVariables,
     DateTime EnqueuedAt,
-    TimeSpan? WorkHint = null);
+    TimeSpan? WorkHint = null,
+    int Size = 0);
+
+/// <summary>A queue's answer to a new task: its estimated wait in seconds (-1 when unknown), or the limit that refused it.</summary>
+[GenerateSerializer, Immutable, Alias("EnqueueResult")]
+public sealed record EnqueueResult(int EstimatedWait, QueueFull? Refused = null);
+
+/// <summary>Which of a queue's limits refused a new task.</summary>
+[GenerateSerializer]
+public enum QueueLimit : byte
+{
+    /// <summary>The number of waiting tasks (the MRD's maxTasksInQueue).</summary>
+    Tasks,
+
+    /// <summary>The estimated memory of the waiting tasks' requests, in bytes.</summary>
+    Memory,
+}
+
+/// <summary>A queue that refused a new task: it holds <paramref name="Held"/> against its <paramref name="Max"/> (tasks or bytes).</summary>
+[GenerateSerializer, Immutable, Alias("QueueFull")]
+public sealed record QueueFull(int MrdId, QueueLimit Limit, long Held, long Max);
 
 /// <summary>A task for a queue; <paramref name="Submitted"/> marks a new CCE task (a transfer) rather than one coming back.</summary>
 [GenerateSerializer, Immutable]

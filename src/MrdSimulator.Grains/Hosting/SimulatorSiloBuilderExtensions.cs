@@ -5,6 +5,7 @@ using MrdSimulator.Grains.Diagnostics;
 using MrdSimulator.Grains.Messaging;
 using MrdSimulator.Grains.Simulation;
 using MrdSimulator.Grains.Storage;
+using MrdSimulator.Grains.Tasks;
 using Orleans.Configuration;
 using Orleans.Storage;
 
@@ -25,6 +26,8 @@ public static class SimulatorSiloBuilderExtensions
         services.TryAddSingleton<GrainOutbox>();
         services.TryAddSingleton<MediaFaultHook>();
         services.TryAddSingleton<SiloMetrics>();
+        services.TryAddSingleton<TaskIntakeOptions>();
+        services.TryAddSingleton<FinishedContacts>();
         services.TryAddKeyedSingleton(TimeProviderNames.Grains, TimeProvider.System);
 
         switch (options.Store)

@@ -74,8 +74,9 @@ public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationW
         var contactId = ContactIds.New();
         try
         {
-            await GrainFactory.GetGrain<IContactGrain>(contactId).SubmitAsync(directory.Feeds.Count > 0 ? directory.Feeds[0].Id : 0, task, hint);
-            if (profile.MaxTasks is not null)
+            // A queue at its limit refuses the arrival, as it answers a CCP client 503.
+            var result = await GrainFactory.GetGrain<IContactGrain>(contactId).SubmitAsync(directory.Feeds.Count > 0 ? directory.Feeds[0].Id : 0, task, hint);
+            if (result.Contact is not null && profile.MaxTasks is not null)
             {
                 _submitted.Add(contactId);
             }

@@ -25,6 +25,7 @@ public sealed class ContactGrain(
     [PersistentState("contact", StorageNames.Grains)] IPersistentState<ContactState> state,
     SimulatorDirectory directory,
     GrainOutbox outbox,
+    FinishedContacts finished,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IContactGrain
 {
     /// <summary>A contact nobody polled for this long answers 404 (ccp §4.2). Real time: it is about clients.</summary>
@@ -34,7 +35,7 @@ public sealed class ContactGrain(
 
     private ContactRecord? Record => state.State.Record;
 
-    public async ValueTask<ContactRecord> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint)
+    public async ValueTask<SubmitResult> SubmitAsync(int feedId, TaskSubmission submission, TimeSpan? workHint)
     {
         if (Record is not null)
         {
@@ -48,11 +49,14 @@ public sealed class ContactGrain(
         if (selector is null)
         {
             await SaveAsync(record with { Status = ContactStatus.Discarded, StatusReason = ContactReasons.InvalidScriptSelector });
-            return Record!;
+
+            // Nothing will happen to it: its state answers a poll, an activation would only hold memory.
+            DeactivateOnIdle();
+            return new SubmitResult(Record);
         }
 
         var taskId = await NewTaskIdAsync(now);
-        var task = new QueuedTask(taskId, contactId, selector.MrdId, selector.Name, TaskVariables.ToCallVariables(submission.Variables), now, workHint);
+        var task = new QueuedTask(taskId, contactId, selector.MrdId, selector.Name, TaskVariables.ToCallVariables(submission.Variables), now, workHint, TaskFootprint.Of(submission));
 
         // Saved before queuing: the queue may offer at once, and the agent's Offered event must find the task's leg.
         await SaveAsync(record with
@@ -63,21 +67,27 @@ public sealed class ContactGrain(
             Legs = [new TaskLeg(taskId, selector.MrdId, TaskOutcome.Live, now)],
         });
 
-        int wait;
+        EnqueueResult queued;
         try
         {
-            wait = await GrainFactory.GetGrain<IMrdQueueGrain>(selector.MrdId).EnqueueAsync(task, submitted: true);
+            queued = await GrainFactory.GetGrain<IMrdQueueGrain>(selector.MrdId).EnqueueAsync(task);
         }
         catch
         {
             // Refused before it was queued (the caller answers 503 and gets no Location): no task exists.
-            await state.ClearStateAsync();
+            await WithdrawAsync(taskId);
             throw;
         }
 
+        if (queued.Refused is { } full)
+        {
+            await WithdrawAsync(taskId);
+            return new SubmitResult(null, full);
+        }
+
         // The estimate is computed once (ccp §4.1).
-        await SaveAsync(Record! with { EstimatedWaitTime = wait });
-        return Record!;
+        await SaveAsync(Record! with { EstimatedWaitTime = queued.EstimatedWait });
+        return new SubmitResult(Record);
     }
 
     public ValueTask<ContactRecord?> PollAsync()
@@ -118,7 +128,54 @@ public sealed class ContactGrain(
             Status = ContactStatus.Discarded,
             StatusReason = ContactReasons.CancelSucceeded,
         });
+
+        // Polls answer 404 now (ccp §5); its state is kept for the social contact API, the activation is not needed.
+        DeactivateOnIdle();
         return CancelResult.Cancelled;
+    }
+
+    public async ValueTask<RenotifyResult> RenotifyAsync(string scriptSelector)
+    {
+        if (Record is not { } record)
+        {
+            return new RenotifyResult(RenotifyOutcome.NotFound, null);
+        }
+
+        if (directory.FindScriptSelector(scriptSelector) is not { } selector)
+        {
+            return new RenotifyResult(RenotifyOutcome.UnknownScriptSelector, record);
+        }
+
+        // The queue decides atomically whether it still holds the task (an agent may have been offered it meanwhile).
+        if (record.Status != ContactStatus.Queued || record.CurrentMrdId is not { } mrdId
+            || await GrainFactory.GetGrain<IMrdQueueGrain>(mrdId).WithdrawAsync(record.ContactId) is not { } task)
+        {
+            return new RenotifyResult(RenotifyOutcome.NotQueued, Record);
+        }
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        try
+        {
+            // As a transfer: a new CCE task on the same contact, variables kept, at the back of the target's queue.
+            var newId = await NewTaskIdAsync(now);
+            var ended = record.WithLeg(task.TaskId, l => l with { Outcome = TaskOutcome.Renotified, EndedAt = now });
+            await SaveAsync(ended with
+            {
+                StatusReason = ContactReasons.RenotifyRequested,
+                TaskId = newId,
+                MrdId = selector.MrdId,
+                Legs = ended.Legs.Add(new TaskLeg(newId, selector.MrdId, TaskOutcome.Live, now)),
+            });
+            outbox.Enqueue(task with { TaskId = newId, MrdId = selector.MrdId, ScriptSelector = selector.Name, EnqueuedAt = now }, submitted: true);
+        }
+        catch
+        {
+            // Accepted work is never lost: what was withdrawn goes back where it was.
+            outbox.Enqueue(task, submitted: false);
+            throw;
+        }
+
+        return new RenotifyResult(RenotifyOutcome.Renotified, Record);
     }
 
     public async ValueTask ApplyEventsAsync(ImmutableArray<ContactEvent> events)
@@ -167,7 +224,7 @@ public sealed class ContactGrain(
                         StatusReason = ContactReasons.RenotifyRequested,
                         AgentId = null,
                     };
-                    requeues.Add((e.Requeue!, false));
+                    requeues.Add((e.Requeue! with { Size = TaskFootprint.Of(record.Submission) }, false));
                     break;
                 case ContactEventKind.Transferred:
                     // A transfer resubmits the work as a new CCE task (new id) on the same contact, variables kept.
@@ -183,7 +240,7 @@ public sealed class ContactGrain(
                         MrdId = target.MrdId,
                         Legs = ended.Legs.Add(new TaskLeg(newId, target.MrdId, TaskOutcome.Live, e.At)),
                     };
-                    requeues.Add((target with { TaskId = newId }, true));
+                    requeues.Add((target with { TaskId = newId, Size = TaskFootprint.Of(record.Submission) }, true));
                     break;
             }
         }
@@ -195,9 +252,42 @@ public sealed class ContactGrain(
         }
     }
 
+    public async ValueTask ForgetAsync()
+    {
+        // A contact live again (renotified) stays; one already forgotten has nothing to forget.
+        if (Record is not { IsTerminal: true } record)
+        {
+            return;
+        }
+
+        // Task ids first: if clearing fails the outbox retries, and releasing again is harmless.
+        foreach (var leg in record.Legs)
+        {
+            await GrainFactory.GetGrain<ITaskGrain>(leg.TaskId).ReleaseAsync(record.ContactId);
+        }
+
+        await state.ClearStateAsync();
+        state.State = new ContactState();
+        DeactivateOnIdle();
+    }
+
+    /// <summary>Undoes a submission the queue did not take: no contact, no task id, no activation is left behind.</summary>
+    private async ValueTask WithdrawAsync(string taskId)
+    {
+        await state.ClearStateAsync();
+        state.State = new ContactState();
+        await GrainFactory.GetGrain<ITaskGrain>(taskId).ReleaseAsync(this.GetPrimaryKeyString());
+        DeactivateOnIdle();
+    }
+
     private async ValueTask SaveAsync(ContactRecord record)
     {
         var stored = state.State;
+        if (stored.Record is not { } old || old.Status != record.Status || old.StatusReason != record.StatusReason)
+        {
+            record = record with { StatusChangedAt = clock.GetUtcNow().UtcDateTime };
+        }
+
         state.State = new ContactState { Record = record };
         try
         {
@@ -207,6 +297,11 @@ public sealed class ContactGrain(
         {
             state.State = stored;
             throw;
+        }
+
+        if (record.IsTerminal && stored.Record is not { IsTerminal: true })
+        {
+            finished.Finished(record.ContactId, TaskFootprint.Of(record.Submission));
         }
     }
 

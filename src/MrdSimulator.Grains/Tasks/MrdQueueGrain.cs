@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MrdSimulator.Domain.Directory;
@@ -23,7 +24,8 @@ public sealed record MrdQueueState
 /// The routing queue of one MRD: FIFO tasks (persisted), and the agents that may take one ordered
 /// longest-available first (in memory, rebuilt from the agents' views). An offer is a call to the agent's Media
 /// grain, which accepts or refuses in its own turn; on a refusal the queue takes the agent's fresh view and tries
-/// the next. Kept alive while the silo runs: the agents' views live only here.
+/// the next. Kept alive while the silo runs: the agents' views live only here. New submissions are refused at the
+/// MRD's limits (waiting tasks, and the memory their requests take); tasks coming back or transferred are not.
 /// </summary>
 [KeepAlive]
 public sealed partial class MrdQueueGrain(
@@ -31,10 +33,12 @@ public sealed partial class MrdQueueGrain(
     SimulatorDirectory directory,
     GrainOutbox outbox,
     SimulationWork work,
+    TaskIntakeOptions intake,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock,
     ILogger<MrdQueueGrain> log) : Grain, IMrdQueueGrain
 {
     private readonly Dictionary<string, QueuedTask> _byContact = new(StringComparer.Ordinal);
+    private long _bytes;
     private readonly Dictionary<string, AgentView> _agents = new(StringComparer.Ordinal);
     private readonly SortedSet<(long Since, string UserId)> _eligible = [];
     private MediaRoutingDomain _mrd = null!;
@@ -49,27 +53,30 @@ public sealed partial class MrdQueueGrain(
     {
         var mrdId = (int)this.GetPrimaryKeyLong();
         _mrd = directory.FindMrd(mrdId) ?? throw new InvalidOperationException($"Unknown MRD {mrdId}");
-        foreach (var task in state.State.Tasks)
-        {
-            _byContact[task.ContactId] = task;
-        }
-
+        Rebuild(state.State.Tasks);
         SweepWhileQueued();
         return Task.CompletedTask;
     }
 
-    public async ValueTask<int> EnqueueAsync(QueuedTask task, bool submitted)
+    public async ValueTask<EnqueueResult> EnqueueAsync(QueuedTask task)
     {
         if (_byContact.ContainsKey(task.ContactId))
         {
             throw new InvalidOperationException($"Contact {task.ContactId} is already queued in MRD {MrdId}");
         }
 
-        await AddAsync([new QueueEntry(task, submitted)]);
+        if (Refusal(task.Size) is { } full)
+        {
+            return new EnqueueResult(0, full);
+        }
+
+        await AddAsync([new QueueEntry(task, Submitted: true)]);
         var position = state.State.Tasks.Count;
         await DispatchAsync();
-        return _byContact.ContainsKey(task.ContactId) ? await EstimateWaitAsync(position) : 0;
+        return new EnqueueResult(_byContact.ContainsKey(task.ContactId) ? await EstimateWaitAsync(position) : 0);
     }
+
+    public ValueTask<QueueFull?> CheckRoomAsync(int size) => ValueTask.FromResult(Refusal(size));
 
     public async ValueTask EnqueueManyAsync(ImmutableArray<QueueEntry> entries)
     {
@@ -78,21 +85,9 @@ public sealed partial class MrdQueueGrain(
         await DispatchAsync();
     }
 
-    public async ValueTask<bool> CancelAsync(string contactId)
-    {
-        if (!_byContact.Remove(contactId, out var task))
-        {
-            return false;
-        }
+    public async ValueTask<bool> CancelAsync(string contactId) => await RemoveAsync(contactId, abandoned: true) is not null;
 
-        await SaveAsync(state.State.Tasks.Remove(task));
-        outbox.Stats(MrdId, state.State.Tasks.Count, static (s, n) =>
-        {
-            s.Abandoned();
-            s.QueueLength(n);
-        });
-        return true;
-    }
+    public ValueTask<QueuedTask?> WithdrawAsync(string contactId) => RemoveAsync(contactId, abandoned: false);
 
     public async ValueTask AgentsChangedAsync(ImmutableArray<AgentView> views)
     {
@@ -128,7 +123,7 @@ public sealed partial class MrdQueueGrain(
 
         foreach (var entry in entries)
         {
-            _byContact[entry.Task.ContactId] = entry.Task;
+            Hold(entry.Task);
         }
 
         await SaveAsync(state.State.Tasks.AddRange(entries.Select(e => e.Task)));
@@ -205,7 +200,7 @@ public sealed partial class MrdQueueGrain(
                 Apply(result.View);
                 if (result.Accepted)
                 {
-                    _byContact.Remove(task.ContactId);
+                    Release(task.ContactId, out _);
                     await SaveAsync(state.State.Tasks.RemoveAt(0));
                     outbox.Stats(MrdId, (Wait: Now - task.EnqueuedAt, _mrd.ServiceLevelThresholdSeconds, Length: state.State.Tasks.Count), static (s, r) =>
                     {
@@ -244,7 +239,7 @@ public sealed partial class MrdQueueGrain(
 
         foreach (var task in tasks)
         {
-            _byContact.Remove(task.ContactId);
+            Release(task.ContactId, out _);
         }
 
         await SaveAsync(state.State.Tasks.RemoveRange(tasks));
@@ -289,13 +284,76 @@ public sealed partial class MrdQueueGrain(
         catch
         {
             state.State = stored;
-            _byContact.Clear();
-            foreach (var task in stored.Tasks)
+            Rebuild(stored.Tasks);
+            throw;
+        }
+    }
+
+    /// <summary>Takes a waiting task out: abandoned (cancelled by its client) or transferred out (renotified elsewhere).</summary>
+    private async ValueTask<QueuedTask?> RemoveAsync(string contactId, bool abandoned)
+    {
+        if (!Release(contactId, out var task))
+        {
+            return null;
+        }
+
+        await SaveAsync(state.State.Tasks.Remove(task));
+        outbox.Stats(MrdId, (Abandoned: abandoned, Length: state.State.Tasks.Count), static (s, a) =>
+        {
+            if (a.Abandoned)
             {
-                _byContact[task.ContactId] = task;
+                s.Abandoned();
+            }
+            else
+            {
+                s.Transferred();
             }
 
-            throw;
+            s.QueueLength(a.Length);
+        });
+        return task;
+    }
+
+    /// <summary>
+    /// The limit a new task of <paramref name="size"/> bytes would break, or null. Only new submissions are checked: a
+    /// task coming back (RONA, sign-out) or transferred here was accepted once, so it is always taken and only counts
+    /// toward the limits.
+    /// </summary>
+    private QueueFull? Refusal(int size)
+    {
+        var maxTasks = _mrd.MaxTasksInQueue ?? intake.MaxTasksInQueue;
+        if (state.State.Tasks.Count >= maxTasks)
+        {
+            return new QueueFull(MrdId, QueueLimit.Tasks, state.State.Tasks.Count, maxTasks);
+        }
+
+        return _bytes + size > intake.MaxQueueBytes ? new QueueFull(MrdId, QueueLimit.Memory, _bytes, intake.MaxQueueBytes) : null;
+    }
+
+    private void Hold(QueuedTask task)
+    {
+        _byContact[task.ContactId] = task;
+        _bytes += task.Size;
+    }
+
+    private bool Release(string contactId, [MaybeNullWhen(false)] out QueuedTask task)
+    {
+        if (!_byContact.Remove(contactId, out task))
+        {
+            return false;
+        }
+
+        _bytes -= task.Size;
+        return true;
+    }
+
+    private void Rebuild(ImmutableList<QueuedTask> tasks)
+    {
+        _byContact.Clear();
+        _bytes = 0;
+        foreach (var task in tasks)
+        {
+            Hold(task);
         }
     }
 

@@ -10,7 +10,10 @@ public sealed record TaskBinding
     public string? ContactId { get; init; }
 }
 
-/// <summary>A CCE task id and its contact. Only called when a task is created or a Dialog request names an unknown id.</summary>
+/// <summary>
+/// A CCE task id and its contact. Only called when a task is created or released (its submission refused, its
+/// contact forgotten) or a Dialog request names an unknown id.
+/// </summary>
 [CollectionAgeLimit(Minutes = 2)]
 public sealed class TaskGrain([PersistentState("task", StorageNames.Grains)] IPersistentState<TaskBinding> state) : Grain, ITaskGrain
 {
@@ -27,4 +30,16 @@ public sealed class TaskGrain([PersistentState("task", StorageNames.Grains)] IPe
     }
 
     public ValueTask<string?> GetContactIdAsync() => ValueTask.FromResult(state.State.ContactId);
+
+    public async ValueTask ReleaseAsync(string contactId)
+    {
+        if (state.State.ContactId != contactId)
+        {
+            return;
+        }
+
+        await state.ClearStateAsync();
+        state.State = new TaskBinding();
+        DeactivateOnIdle();
+    }
 }

@@ -12,6 +12,7 @@ public sealed class DirectoryLoaderTests
             description: Chat & more
             interruptible: true
             taskStartTimeout: 20
+            maxTasksInQueue: 500
         users:
           - id: "1234"
             password: secret
@@ -36,6 +37,8 @@ public sealed class DirectoryLoaderTests
         Assert.True(user.IsAssignedTo(5001));
         Assert.Equal(UserRole.Agent, directory.FindUser("1235")!.Role);
         Assert.Equal(20, directory.FindMrd(5001)!.TaskStartTimeoutSeconds);
+        Assert.Equal(500, directory.FindMrd(5001)!.MaxTasksInQueue);
+        Assert.Null(directory.FindMrd(1)!.MaxTasksInQueue);
         Assert.True(directory.FindMrd(1)!.IsVoice);
         Assert.Single(directory.NonVoiceMrds);
         Assert.True(directory.FindReasonCode(1002)!.IsAllowedFor(user));
@@ -56,6 +59,18 @@ public sealed class DirectoryLoaderTests
         Assert.True(directory.FindUser("1000")!.IsAssignedTo(5000));
     }
 
+    [Fact]
+    public void LoadsTaskFeedsWithTheDescriptionAndTagsCcpsFeedListShows()
+    {
+        var directory = DirectoryLoader.Parse(Valid + "\nfeeds:\n  - { id: 101212, name: Task, description: Tasks from the web, tags: [task] }\n  - { id: 7 }", "dir.yaml");
+
+        var feed = directory.FindFeed(101212)!;
+        Assert.Equal(("Task", "Tasks from the web"), (feed.Name, feed.Description));
+        Assert.Equal(["task"], feed.Tags!);
+        Assert.Null(directory.FindFeed(7)!.Description);
+        Assert.Empty(directory.FindFeed(7)!.Tags!);
+    }
+
     [Theory]
     [InlineData("colour: blue\nmrds: []\nusers: []", 1, "colour", "unknown field")]
     [InlineData("mrds: []", 1, "users", "required")]
@@ -71,6 +86,7 @@ public sealed class DirectoryLoaderTests
     [InlineData("mrds: []\nusers: []\nreasonCodes:\n  - { id: 1, category: LOGOUT, code: 70000, label: x }", 4, "reasonCodes[0].code", "outside 1..65535")]
     [InlineData("mrds: []\nusers: []\nreasonCodes:\n  - { id: 1, category: LOGOUT, code: 7, label: x }\n  - { id: 2, category: LOGOUT, code: 7, label: y }", 5, "reasonCodes[1].code", "duplicate")]
     [InlineData("mrds: [\nusers: []", 2, "(syntax)", "")]
+    [InlineData("mrds:\n  - { id: 5, name: A, maxTasksInQueue: 0 }\nusers: []", 2, "mrds[0].maxTasksInQueue", "0 is outside 1..1000000")]
     public void BadDirectoriesNameTheFileLineAndField(string yaml, int line, string field, string reason)
     {
         var ex = Assert.Throws<DirectoryException>(() => DirectoryLoader.Parse(yaml, "bad.yaml"));

@@ -45,6 +45,7 @@ public sealed class StartupTests
     [Theory]
     [InlineData("--time-scale", "0")]
     [InlineData("--bots", "-3")]
+    [InlineData("--max-tasks-in-queue", "0")]
     public async Task ImpossibleTaskOptionsStopStartUpWithoutAStackTrace(string option, string value)
     {
         var (exitCode, stderr) = await RunGatewayAsync(option, value, "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");

@@ -8,12 +8,20 @@ internal sealed class TaskHttp : IDisposable
 {
     public const string AdminToken = "test-admin-token";
 
-    private readonly SimulatorHost _factory = new()
-    {
-        Settings = new Dictionary<string, string?> { ["Simulator:Agents"] = "20", ["Tasks:AdminToken"] = AdminToken },
-    };
+    private readonly SimulatorHost _factory;
 
-    public TaskHttp() => Anonymous = _factory.CreateClient();
+    /// <param name="settings">Settings added to (or replacing) the test defaults, such as <c>Tasks:MaxTasksInQueue</c>.</param>
+    public TaskHttp(params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?> { ["Simulator:Agents"] = "20", ["Tasks:AdminToken"] = AdminToken };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        _factory = new SimulatorHost { Settings = all };
+        Anonymous = _factory.CreateClient();
+    }
 
     public HttpClient Anonymous { get; }
 
@@ -23,6 +31,9 @@ internal sealed class TaskHttp : IDisposable
     public Microsoft.AspNetCore.TestHost.TestServer Server => _factory.Server;
 
     public HttpClient As(string user) => _factory.ClientFor(user);
+
+    /// <summary>A client with CCP's administrator credentials for the <c>/ccp-webapp</c> APIs (admin : the admin token).</summary>
+    public HttpClient CcpAdmin() => _factory.ClientFor("admin", AdminToken);
 
     public static StringContent Xml(string xml) => new(xml, Encoding.UTF8, "application/xml");
 
@@ -66,6 +77,9 @@ internal sealed class TaskHttp : IDisposable
         Assert.Fail($"{contactPath} never reached {status}: {body}");
         return body;
     }
+
+    /// <summary>The contact id a contact URL ends with.</summary>
+    public static string IdOf(string contactPath) => contactPath[(contactPath.LastIndexOf('/') + 1)..];
 
     public static string Between(string text, string open, string close)
     {

@@ -30,7 +30,7 @@ public sealed class TaskConservationTests
         {
             for (var i = 0; i < tasks / 4; i++)
             {
-                contacts.Add((await silo.Client.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(100, TaskSubmission.Create("Chat_SS"), null)).ContactId);
+                contacts.Add((await silo.Client.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(100, TaskSubmission.Create("Chat_SS"), null)).Contact!.ContactId);
             }
         })).ToArray();
 
