@@ -34,9 +34,16 @@ public static class ClusterPreflight
         }
         catch (RedisException ex)
         {
-            return $"Redis at {options.Redis} is unreachable ({FirstLine(ex.Message)}); start it or fix --redis";
+            return $"Redis at {options.Redis} {Reason(ex)}; start it or fix --redis";
         }
     }
 
-    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+    /// <summary>The client's own message advises code changes (abortConnect); the user needs what went wrong.</summary>
+    private static string Reason(RedisException ex) => ex switch
+    {
+        RedisConnectionException { FailureType: ConnectionFailureType.AuthenticationFailure } => "refused the credentials in --redis",
+        RedisConnectionException { InnerException: { } inner } => $"is unreachable ({inner.Message.Split('\n', 2)[0].Trim()})",
+        RedisConnectionException => $"is unreachable (nothing answered within {Timeout.TotalSeconds:0} s)",
+        _ => $"answered with an error ({ex.Message.Split('\n', 2)[0].Trim()})",
+    };
 }

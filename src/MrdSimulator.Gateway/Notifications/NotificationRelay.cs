@@ -13,8 +13,9 @@ namespace MrdSimulator.Gateway.Notifications;
 /// user's Media grains (one per non-voice MRD) on its first session and renews the subscriptions while sessions
 /// remain. After the last session it stops renewing and the grains let the lease lapse, so Updates published while
 /// a fault keeps a user's session away still arrive for a while and can be accounted for, and a user who comes
-/// back finds the subscriptions in place. Each source's Updates carry a sequence; a gap or a repeat is counted and
-/// logged, never hidden. When a silo of the cluster goes away the relay renews every watch at once, so the grains it
+/// back finds the subscriptions in place. Each source's Updates carry an activation epoch and a sequence: a gap is
+/// counted and logged; a repeat (a retried delivery) and an older activation's Update arriving after a newer one's
+/// (a silo failure) are counted, logged and dropped, so a session never sees an Update twice or goes back in time. When a silo of the cluster goes away the relay renews every watch at once, so the grains it
 /// held come back on the survivors and publish again a Media Update their silo may have taken with it
 /// (<see cref="Update.Replay"/>); a replay of the Update this process last delivered for that source is dropped.
 /// </summary>
@@ -42,6 +43,7 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     private int _disposed;
     private long _gaps;
     private long _repeats;
+    private long _stale;
     private long _replaysDelivered;
     private long _replaysDropped;
     private int _renewBurst;
@@ -56,7 +58,9 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
         meter.CreateObservableCounter("mrdsim.notifications.gaps", () => Interlocked.Read(ref _gaps),
             description: "Updates missing from a source's sequence when the next one arrived (lost before reaching this process)");
         meter.CreateObservableCounter("mrdsim.notifications.repeats", () => Interlocked.Read(ref _repeats),
-            description: "Updates that arrived out of their source's order or twice");
+            description: "Updates that arrived twice (a delivery retried after a timeout) and were dropped");
+        meter.CreateObservableCounter("mrdsim.notifications.stale", () => Interlocked.Read(ref _stale),
+            description: "Updates of a grain activation older than one already heard from (a silo failure), dropped so sessions never go back in time");
         meter.CreateObservableGauge("mrdsim.notifications.watched_users", () => _watches.Count,
             description: "Users whose Updates this process subscribes to");
         meter.CreateObservableCounter("mrdsim.notifications.replays", () => new[]
@@ -69,6 +73,8 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     public long Gaps => Interlocked.Read(ref _gaps);
 
     public long Repeats => Interlocked.Read(ref _repeats);
+
+    public long Stale => Interlocked.Read(ref _stale);
 
     /// <summary>
     /// Subscribes this process to <paramref name="userId"/>'s Updates (once for all its sessions) and returns when
@@ -296,13 +302,23 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
             return true;
         }
 
+        if (known && update.Epoch < last.Epoch)
+        {
+            // From an activation older than one already heard from (it lost its directory entry to a dead silo and the
+            // grain was activated again): delivering it would show the session a state the grain has since left.
+            Interlocked.Increment(ref _stale);
+            LogStale(update.UserId, update.MrdId, update.RequestId);
+            return false;
+        }
+
         if (known && last.Epoch == update.Epoch)
         {
             if (update.Sequence <= last.Sequence)
             {
+                // A delivery retried after a timeout whose first attempt arrived after all: delivered once already.
                 Interlocked.Increment(ref _repeats);
                 LogRepeat(update.UserId, update.MrdId, update.Sequence, last.Sequence);
-                return true;
+                return false;
             }
 
             if (update.Sequence != last.Sequence + 1)
@@ -319,8 +335,11 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     [LoggerMessage(Level = LogLevel.Warning, Message = "Updates {First}..{Last} of {UserId}/{MrdId} never reached this process")]
     private partial void LogGap(string userId, int mrdId, long first, long last);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Update {Sequence} of {UserId}/{MrdId} arrived after {Last}")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Update {Sequence} of {UserId}/{MrdId} arrived after {Last}; dropped as a repeat")]
     private partial void LogRepeat(string userId, int mrdId, long sequence, long last);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An Update of {UserId}/{MrdId} (requestId {RequestId}) from an older activation arrived after a newer one's; dropped")]
+    private partial void LogStale(string userId, int mrdId, string? requestId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A Media Update of {UserId}/{MrdId} (requestId {RequestId}) lost with a silo was published again and delivered")]
     private partial void LogReplay(string userId, int mrdId, string? requestId);

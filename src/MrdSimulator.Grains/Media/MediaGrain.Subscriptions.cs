@@ -65,8 +65,10 @@ public sealed partial class MediaGrain
 
     private void ActivateSubscriptions()
     {
-        // A new activation numbers its Updates afresh; the epoch tells receivers so.
-        _epoch = Random.Shared.NextInt64(1, long.MaxValue);
+        // A new activation numbers its Updates afresh; the epoch tells receivers so, and orders activations: after a silo
+        // failure an older activation's Updates can still arrive after a newer one's (receivers drop them as stale).
+        // Wall-clock ticks: activations of one grain are seconds apart, far more than the clocks of a cluster differ.
+        _epoch = DateTime.UtcNow.Ticks;
         var now = Environment.TickCount64;
         foreach (var s in state.State.Subscribers)
         {

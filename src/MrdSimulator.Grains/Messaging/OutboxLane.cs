@@ -9,6 +9,9 @@ internal abstract class OutboxLane(GrainOutbox outbox)
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(1);
+
+    /// <summary>Best-effort lanes send a timed-out batch again this many times before giving it up.</summary>
+    private const int MaxTimeoutRetries = 2;
     private bool _pumping;
     private bool _retired;
     private TaskCompletionSource? _idle;
@@ -118,6 +121,7 @@ internal abstract class OutboxLane(GrainOutbox outbox)
     private async Task DeliverAsync(object batch)
     {
         var delay = FirstRetry;
+        var timeouts = 0;
         while (true)
         {
             try
@@ -125,8 +129,10 @@ internal abstract class OutboxLane(GrainOutbox outbox)
                 await SendAsync(batch).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (Reliable && GrainOutbox.IsTransient(ex))
+            catch (Exception ex) when (Reliable ? GrainOutbox.IsTransient(ex) : ex is TimeoutException && ++timeouts <= MaxTimeoutRetries)
             {
+                // A timed-out call may still arrive (a message rerouted around a dead silo); receivers drop repeats by
+                // sequence, so sending the batch again keeps order without duplicates.
                 Outbox.Retried(this, ex);
                 await Task.Delay(delay).ConfigureAwait(false);
                 delay = delay * 2 > MaxRetry ? MaxRetry : delay * 2;

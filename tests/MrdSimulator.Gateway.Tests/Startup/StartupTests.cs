@@ -69,6 +69,22 @@ public sealed class StartupTests
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("silo")]
+    [InlineData("gateway")]
+    public async Task AnUnreachableRedisStopsAClusterProcessWithOneLineNamingTheAddress(string role)
+    {
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        var (exitCode, stderr) = await RunGatewayAsync("--role", role, "--redis", "127.0.0.1:1", "--admin-token", "cluster-test-token-0123",
+            "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+
+        Assert.Equal(3, exitCode);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains("Redis at 127.0.0.1:1 is unreachable", line, StringComparison.Ordinal);
+        Assert.Contains("--redis", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("abortConnect", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ABusyXmppPortStopsStartUpInsteadOfRunningWithoutXmpp()
     {

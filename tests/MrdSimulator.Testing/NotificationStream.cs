@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using System.Threading.Channels;
 
-namespace MrdSimulator.Gateway.Tests.Infrastructure;
+namespace MrdSimulator.Testing;
 
 /// <summary>Reads <c>GET /notifications</c> (server-sent events) as a user would, one Update XML per event.</summary>
 public sealed class NotificationStream : IAsyncDisposable
@@ -38,10 +38,28 @@ public sealed class NotificationStream : IAsyncDisposable
         {
             return await _updates.Reader.ReadAsync(cts.Token);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException)
         {
             return null;
         }
+    }
+
+    /// <summary>True once the server has ended the stream (or the connection broke) within <paramref name="timeout"/>.</summary>
+    public async Task<bool> EndedAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _pump.WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+
+        return true;
     }
 
     public async Task<List<string>> TakeAsync(int count, TimeSpan? timeout = null)
@@ -72,13 +90,21 @@ public sealed class NotificationStream : IAsyncDisposable
 
     private async Task PumpAsync()
     {
-        await foreach (var e in SseEvent.ReadAllAsync(await _response.Content.ReadAsStreamAsync(_stop.Token), _stop.Token))
+        try
         {
-            Events.Enqueue(e);
-            if (e.Name == "update")
+            await foreach (var e in SseEvent.ReadAllAsync(await _response.Content.ReadAsStreamAsync(_stop.Token), _stop.Token))
             {
-                await _updates.Writer.WriteAsync(e.Data, _stop.Token);
+                Events.Enqueue(e);
+                if (e.Name == "update")
+                {
+                    await _updates.Writer.WriteAsync(e.Data, _stop.Token);
+                }
             }
+        }
+        finally
+        {
+            // Readers waiting for the next Update learn that none will come.
+            _updates.Writer.TryComplete();
         }
     }
 }
