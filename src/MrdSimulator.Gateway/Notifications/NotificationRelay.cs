@@ -14,8 +14,9 @@ namespace MrdSimulator.Gateway.Notifications;
 /// remain. After the last session it stops renewing and the grains let the lease lapse, so Updates published while
 /// a fault keeps a user's session away still arrive for a while and can be accounted for, and a user who comes
 /// back finds the subscriptions in place. Each source's Updates carry an activation epoch and a sequence: a gap is
-/// counted and logged; a repeat (a retried delivery) and an older activation's Update arriving after a newer one's
-/// (a silo failure) are counted, logged and dropped, so a session never sees an Update twice or goes back in time. When a silo of the cluster goes away the relay renews every watch at once, so the grains it
+/// counted and logged; a repeat (a retried delivery) and an Update of an older state version than one delivered (a
+/// superseded activation's, after a silo failure) are counted, logged and dropped, so a session never sees an Update
+/// twice or goes back in time. When a silo of the cluster goes away the relay renews every watch at once, so the grains it
 /// held come back on the survivors and publish again a Media Update their silo may have taken with it
 /// (<see cref="Update.Replay"/>); a replay of the Update this process last delivered for that source is dropped.
 /// </summary>
@@ -60,7 +61,7 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
         meter.CreateObservableCounter("mrdsim.notifications.repeats", () => Interlocked.Read(ref _repeats),
             description: "Updates that arrived twice (a delivery retried after a timeout) and were dropped");
         meter.CreateObservableCounter("mrdsim.notifications.stale", () => Interlocked.Read(ref _stale),
-            description: "Updates of a grain activation older than one already heard from (a silo failure), dropped so sessions never go back in time");
+            description: "Updates of an older state version than one already delivered (a superseded activation's, late after a silo failure), dropped so sessions never go back in time");
         meter.CreateObservableGauge("mrdsim.notifications.watched_users", () => _watches.Count,
             description: "Users whose Updates this process subscribes to");
         meter.CreateObservableCounter("mrdsim.notifications.replays", () => new[]
@@ -281,37 +282,51 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
         }
     }
 
-    /// <summary>Checks the Update against its source's sequence; false for a replay of the Media Update last delivered.</summary>
+    /// <summary>
+    /// Checks the Update against what this process delivered for its source: false for an Update of an older state
+    /// version (a superseded activation's, arriving late), a repeat within one activation, or a replay of a state
+    /// already delivered.
+    /// </summary>
     private bool Admit(Update update)
     {
         var key = (update.UserId, update.MrdId);
         var known = _sources.TryGetValue(key, out var last);
         var media = update.Node == NodeKind.Media;
-        var mediaHash = media ? string.GetHashCode(update.Xml) : known ? last.MediaHash : 0;
-        if (update.Replay)
+        var next = media
+            ? new SourcePosition(update.Epoch, update.Sequence, update.Version, update.Version, update.RequestId)
+            : new SourcePosition(update.Epoch, update.Sequence, update.Version, known ? last.MediaVersion : 0, known ? last.MediaRequestId : null);
+        if (!known)
         {
-            _sources[key] = new SourcePosition(update.Epoch, update.Sequence, mediaHash);
-            if (known && last.MediaHash == mediaHash)
-            {
-                Interlocked.Increment(ref _replaysDropped);
-                return false;
-            }
-
-            Interlocked.Increment(ref _replaysDelivered);
-            LogReplay(update.UserId, update.MrdId, update.RequestId);
+            _sources[key] = next;
+            CountReplay(update, delivered: true);
             return true;
         }
 
-        if (known && update.Epoch < last.Epoch)
+        // The same Media change published by two activations (one's own Update and the other's replay of it).
+        var sameChange = media && update.Epoch != last.Epoch && update.Version == last.MediaVersion && update.RequestId == last.MediaRequestId;
+        if (sameChange && !update.Replay)
         {
-            // From an activation older than one already heard from (it lost its directory entry to a dead silo and the
-            // grain was activated again): delivering it would show the session a state the grain has since left.
-            Interlocked.Increment(ref _stale);
-            LogStale(update.UserId, update.MrdId, update.RequestId);
+            Interlocked.Increment(ref _repeats);
+            LogRepeat(update.UserId, update.MrdId, update.Sequence, last.Sequence);
             return false;
         }
 
-        if (known && last.Epoch == update.Epoch)
+        if (update.Version < last.Version || (update.Replay && (update.Version == last.Version || sameChange)))
+        {
+            if (update.Replay)
+            {
+                CountReplay(update, delivered: false);
+            }
+            else
+            {
+                Interlocked.Increment(ref _stale);
+                LogStale(update.UserId, update.MrdId, update.RequestId, update.Version, last.Version);
+            }
+
+            return false;
+        }
+
+        if (last.Epoch == update.Epoch)
         {
             if (update.Sequence <= last.Sequence)
             {
@@ -328,8 +343,27 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
             }
         }
 
-        _sources[key] = new SourcePosition(update.Epoch, update.Sequence, mediaHash);
+        _sources[key] = next;
+        CountReplay(update, delivered: true);
         return true;
+    }
+
+    private void CountReplay(Update update, bool delivered)
+    {
+        if (!update.Replay)
+        {
+            return;
+        }
+
+        if (delivered)
+        {
+            Interlocked.Increment(ref _replaysDelivered);
+            LogReplay(update.UserId, update.MrdId, update.RequestId);
+        }
+        else
+        {
+            Interlocked.Increment(ref _replaysDropped);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Updates {First}..{Last} of {UserId}/{MrdId} never reached this process")]
@@ -338,8 +372,8 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     [LoggerMessage(Level = LogLevel.Warning, Message = "Update {Sequence} of {UserId}/{MrdId} arrived after {Last}; dropped as a repeat")]
     private partial void LogRepeat(string userId, int mrdId, long sequence, long last);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "An Update of {UserId}/{MrdId} (requestId {RequestId}) from an older activation arrived after a newer one's; dropped")]
-    private partial void LogStale(string userId, int mrdId, string? requestId);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "An Update of {UserId}/{MrdId} (requestId {RequestId}) for state version {Version} arrived after version {Last}; dropped")]
+    private partial void LogStale(string userId, int mrdId, string? requestId, long version, long last);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A Media Update of {UserId}/{MrdId} (requestId {RequestId}) lost with a silo was published again and delivered")]
     private partial void LogReplay(string userId, int mrdId, string? requestId);
@@ -350,8 +384,8 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the notification subscriptions of {UserId} failed: {Error}; retried in the next round")]
     private partial void LogRenewalFailed(string userId, string error);
 
-    /// <summary>Where a source's Updates got to, and a hash of the last Media Update delivered (to spot replays of it).</summary>
-    private readonly record struct SourcePosition(long Epoch, long Sequence, int MediaHash);
+    /// <summary>Where a source stands for this process; the last Media Update's version and request tell a replay of it.</summary>
+    private readonly record struct SourcePosition(long Epoch, long Sequence, long Version, long MediaVersion, string? MediaRequestId);
 
     private sealed class Watch(Task subscribed)
     {

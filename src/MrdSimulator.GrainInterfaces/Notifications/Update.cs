@@ -14,8 +14,11 @@ namespace MrdSimulator.GrainInterfaces.Notifications;
 /// continues the request's trace across the outbox and processes.</param>
 /// <param name="Replay">Published again by a new activation because its previous one may have died before delivering
 /// it; a receiver that already delivered the same Update drops it.</param>
+/// <param name="Version">The version of the grain state the Update describes (it counts the state's writes, which
+/// etags serialize across activations): a receiver drops an Update older than one it delivered, so after a silo
+/// failure a late Update of a superseded activation never takes a session back in time.</param>
 [GenerateSerializer, Immutable, Alias("Update")]
-public sealed record Update(string UserId, NodeKind Node, int MrdId, long Epoch, long Sequence, string? RequestId, string Xml, string? TraceParent = null, bool Replay = false)
+public sealed record Update(string UserId, NodeKind Node, int MrdId, long Epoch, long Sequence, string? RequestId, string Xml, string? TraceParent = null, bool Replay = false, long Version = 0)
 {
     public NodeKey NodeKey => new(UserId, Node);
 }

@@ -51,7 +51,7 @@ public sealed partial class MediaGrain
     private async ValueTask WriteSubscribersAsync(ImmutableArray<Subscription> subscribers)
     {
         var stored = state.State;
-        state.State = stored with { Subscribers = subscribers };
+        state.State = stored with { Subscribers = subscribers, Version = stored.Version + 1 };
         try
         {
             await state.WriteStateAsync();
@@ -65,10 +65,8 @@ public sealed partial class MediaGrain
 
     private void ActivateSubscriptions()
     {
-        // A new activation numbers its Updates afresh; the epoch tells receivers so, and orders activations: after a silo
-        // failure an older activation's Updates can still arrive after a newer one's (receivers drop them as stale).
-        // Wall-clock ticks: activations of one grain are seconds apart, far more than the clocks of a cluster differ.
-        _epoch = DateTime.UtcNow.Ticks;
+        // A new activation numbers its Updates afresh; the epoch tells receivers so (the state version orders activations).
+        _epoch = Random.Shared.NextInt64(1, long.MaxValue);
         var now = Environment.TickCount64;
         foreach (var s in state.State.Subscribers)
         {
@@ -119,7 +117,7 @@ public sealed partial class MediaGrain
             return;
         }
 
-        var update = new Update(_key.UserId, node, _key.MrdId, _epoch, ++_sequence, requestId, render(arg), Activity.Current?.Id, replay);
+        var update = new Update(_key.UserId, node, _key.MrdId, _epoch, ++_sequence, requestId, render(arg), Activity.Current?.Id, replay, state.State.Version);
         var now = Environment.TickCount64;
         foreach (var subscription in subscribers)
         {

@@ -97,7 +97,7 @@ public sealed partial class MediaGrain(
 
         // Kept only while someone listens: an idle pair without subscribers carries nothing extra.
         var change = subscribers.IsEmpty ? null : mediaChanged ? new MediaChange(requestId, DateTime.UtcNow) : stored.LastMediaChange;
-        state.State = new MediaGrainState { Media = next, Tasks = _tasks, Subscribers = subscribers, LastMediaChange = change };
+        state.State = new MediaGrainState { Media = next, Tasks = _tasks, Subscribers = subscribers, LastMediaChange = change, Version = stored.Version + 1 };
         try
         {
             await state.WriteStateAsync();

@@ -45,6 +45,13 @@ public sealed record MediaGrainState
     /// <summary>The last Media change made while someone subscribed (<see cref="MediaChange"/>); null otherwise.</summary>
     [Id(3)]
     public MediaChange? LastMediaChange { get; init; }
+
+    /// <summary>
+    /// Counts the writes of this record. Etags serialize writes across activations, so the version orders every state
+    /// the pair went through, even when a silo failure left two activations alive for a moment; Updates carry it.
+    /// </summary>
+    [Id(4)]
+    public long Version { get; init; }
 }
 
 /// <summary>
