@@ -168,7 +168,7 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
             var unnotified = agents.SelectMany(a => a.Unnotified()).ToList();
             var stale = await CounterAsync("mrdsim_notifications_stale_total");
             output.WriteLine($"accepted without an Update: {unnotified.Count} ({string.Join(", ", unnotified)}); stale Updates counted by the gateways: {stale}");
-            Assert.True(unnotified.Count <= stale, $"accepted requests without an Update and not counted stale: {string.Join(", ", unnotified)} (stale: {stale})");
+            Assert.True(unnotified.Count <= stale, $"accepted requests without an Update and not counted stale: {string.Join(", ", unnotified)} (stale: {stale}); the cluster's log says:\n{LogLines("Updates")}");
 
             foreach (var agent in agents)
             {
@@ -262,6 +262,15 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
             }
         }
     }
+
+    /// <summary>The lines of every process's log that hold <paramref name="text"/> (and the line after each), for failure messages.</summary>
+    private string LogLines(string text) => string.Join('\n', Directory.EnumerateFiles(Path.Combine(Cluster.StateDirectory, "logs"), "*.log")
+        .SelectMany(file =>
+        {
+            var lines = File.ReadAllLines(file);
+            return lines.Select((line, i) => (line, i)).Where(l => l.line.Contains(text, StringComparison.Ordinal))
+                .Select(l => $"{Path.GetFileNameWithoutExtension(file)}: {l.line.Trim()} {(l.i + 1 < lines.Length ? lines[l.i + 1].Trim() : "")}");
+        }).Take(40));
 
     /// <summary>A counter summed over both gateways' <c>/metrics</c>.</summary>
     private async Task<long> CounterAsync(string name)

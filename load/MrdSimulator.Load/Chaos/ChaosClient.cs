@@ -45,7 +45,17 @@ public sealed record DropRecord(
     string? State);
 
 /// <summary>The records after a cursor, and what the simulator's clock said (to map <c>at</c> to the driver's).</summary>
-public sealed record DropBatch(IReadOnlyList<DropRecord> Records, long Next, long Missed, DateTimeOffset ServerNow, DateTimeOffset SentAt, DateTimeOffset ReceivedAt);
+public sealed record DropBatch(IReadOnlyList<DropRecord> Records, long Next, long Missed, DateTimeOffset ServerNow, DateTimeOffset SentAt, DateTimeOffset ReceivedAt)
+{
+    /// <summary>The cluster's process faults that have started (nobody records the Updates a killed process took with it).</summary>
+    public IReadOnlyList<ProcessFaultWindow> ProcessWindows { get; init; } = [];
+}
+
+/// <summary>A <c>silo.kill</c> or <c>gateway.kill</c> window in the simulator's time; <paramref name="End"/> null while open.</summary>
+public sealed record ProcessFaultWindow(string Id, string Kind, DateTimeOffset Start, DateTimeOffset? End)
+{
+    public static bool IsProcessKind(string kind) => kind is "silo.kill" or "gateway.kill";
+}
 
 /// <summary>
 /// Runs a chaos plan alongside a scenario: <c>POST /admin/chaos/plan</c> before the load starts and
@@ -158,7 +168,29 @@ public sealed class ChaosClient(string baseUrl, string adminToken) : IDisposable
             since = page.Next;
         }
 
-        return new DropBatch(records, since, missed, serverNow, sentAt, receivedAt);
+        return new DropBatch(records, since, missed, serverNow, sentAt, receivedAt) { ProcessWindows = await ProcessWindowsAsync(cancellationToken) };
+    }
+
+    /// <summary>The process faults (<c>silo.kill</c>, <c>gateway.kill</c>) whose window has opened, from the timeline.</summary>
+    public async Task<IReadOnlyList<ProcessFaultWindow>> ProcessWindowsAsync(CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/admin/chaos/timeline");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", adminToken);
+        using var response = await _http.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        var windows = new List<ProcessFaultWindow>();
+        foreach (var w in json.RootElement.GetProperty("windows").EnumerateArray())
+        {
+            if (ProcessFaultWindow.IsProcessKind(w.GetProperty("kind").GetString() ?? "") && w.GetProperty("start").ValueKind == JsonValueKind.String)
+            {
+                windows.Add(new ProcessFaultWindow(
+                    w.GetProperty("id").GetString()!, w.GetProperty("kind").GetString()!, w.GetProperty("start").GetDateTimeOffset(),
+                    w.GetProperty("end").ValueKind == JsonValueKind.String ? w.GetProperty("end").GetDateTimeOffset() : null));
+            }
+        }
+
+        return windows;
     }
 
     /// <summary>The sequence of the newest drop record (a run reads only what comes after it).</summary>

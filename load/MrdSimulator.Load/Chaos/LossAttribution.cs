@@ -27,10 +27,16 @@ public sealed record AttributionCounts(
 /// fault. The driver's state model was stale; that is what the fault did, not a simulator bug.</item>
 /// </list>
 /// A loss is judged only by a read of the records that began after the loss was declared (its Update was
-/// recorded before that), so the live counters never call a loss unexplained too early.
+/// recorded before that), so the live counters never call a loss unexplained too early. A killed process records
+/// nothing of what it took with it: a loss with no record whose request was sent inside a <c>silo.kill</c> or
+/// <c>gateway.kill</c> window (or up to <see cref="ProcessFaultLead"/> before it opened: in flight when the
+/// process died) is explained by that fault.
 /// </summary>
 public sealed class LossAttribution : IAsyncDisposable
 {
+    /// <summary>How long before a process fault's window a request may have been sent and still had its Update die with the process.</summary>
+    public static readonly TimeSpan ProcessFaultLead = TimeSpan.FromSeconds(2);
+
     private readonly Func<long, CancellationToken, Task<DropBatch>> _fetch;
     private readonly long _contradictionSettleTicks;
     private readonly Lock _gate = new();
@@ -44,6 +50,7 @@ public sealed class LossAttribution : IAsyncDisposable
     private readonly Dictionary<string, (long Lost, long Contradicting)> _byFaultId = new(StringComparer.Ordinal);
     private readonly List<long> _unexplainedLostSentTicks = [];
     private readonly List<string> _warnings = [];
+    private IReadOnlyList<ProcessFaultWindow> _processWindows = [];
     private readonly long _refTicks = Stopwatch.GetTimestamp();
     private readonly DateTimeOffset _refUtc = DateTimeOffset.UtcNow;
     private readonly CancellationTokenSource _stop = new();
@@ -275,8 +282,28 @@ public sealed class LossAttribution : IAsyncDisposable
                 }
             }
 
+            if (batch.ProcessWindows.Count > 0)
+            {
+                _processWindows = batch.ProcessWindows;
+            }
+
             Interlocked.Exchange(ref _cursor, Math.Max(Interlocked.Read(ref _cursor), batch.Next));
         }
+    }
+
+    /// <summary>The process fault whose window (with its lead) holds <paramref name="sentTicks"/>, as a record.</summary>
+    private DropRecord? ProcessFaultAt(LostEntry lost)
+    {
+        var lead = (long)(ProcessFaultLead.TotalSeconds * Stopwatch.Frequency);
+        foreach (var w in _processWindows)
+        {
+            if (lost.SentTicks >= ToTicks(w.Start) - lead && (w.End is not { } end || lost.SentTicks <= ToTicks(end)))
+            {
+                return new DropRecord(0, w.Start, "process", w.Id, w.Kind, "", lost.RequestId, lost.Pair, null);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Judges the losses declared before <paramref name="readStartedTicks"/> and the contradictions old enough.</summary>
@@ -290,7 +317,7 @@ public sealed class LossAttribution : IAsyncDisposable
                 continue;
             }
 
-            lost.Explanation = _byRequestId.GetValueOrDefault(lost.RequestId);
+            lost.Explanation = _byRequestId.GetValueOrDefault(lost.RequestId) ?? ProcessFaultAt(lost);
             lost.Judged = true;
             if (lost.Explanation is { } record)
             {

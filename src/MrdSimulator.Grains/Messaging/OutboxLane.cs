@@ -10,8 +10,8 @@ internal abstract class OutboxLane(GrainOutbox outbox)
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(1);
 
-    /// <summary>Best-effort lanes send a timed-out batch again this many times before giving it up.</summary>
-    private const int MaxTimeoutRetries = 2;
+    /// <summary>Best-effort lanes send a batch whose call failed for a transient reason again this many times before giving it up.</summary>
+    private const int MaxBestEffortRetries = 3;
     private bool _pumping;
     private bool _retired;
     private TaskCompletionSource? _idle;
@@ -121,7 +121,7 @@ internal abstract class OutboxLane(GrainOutbox outbox)
     private async Task DeliverAsync(object batch)
     {
         var delay = FirstRetry;
-        var timeouts = 0;
+        var attempts = 0;
         while (true)
         {
             try
@@ -129,10 +129,10 @@ internal abstract class OutboxLane(GrainOutbox outbox)
                 await SendAsync(batch).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (Reliable ? GrainOutbox.IsTransient(ex) : ex is TimeoutException && ++timeouts <= MaxTimeoutRetries)
+            catch (Exception ex) when (GrainOutbox.IsTransient(ex) && (Reliable || ++attempts <= MaxBestEffortRetries))
             {
-                // A timed-out call may still arrive (a message rerouted around a dead silo); receivers drop repeats by
-                // sequence, so sending the batch again keeps order without duplicates.
+                // Best-effort lanes too: a call refused or timed out while the cluster reroutes around a dead silo
+                // usually lands when sent again, and may have landed already; receivers drop repeats by sequence.
                 Outbox.Retried(this, ex);
                 await Task.Delay(delay).ConfigureAwait(false);
                 delay = delay * 2 > MaxRetry ? MaxRetry : delay * 2;

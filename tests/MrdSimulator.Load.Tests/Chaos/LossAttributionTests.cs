@@ -10,6 +10,7 @@ public sealed class LossAttributionTests : IAsyncLifetime
 {
     private const string Source = "/finesse/api/User/1000/Media/5000";
     private readonly List<DropRecord> _records = [];
+    private readonly List<ProcessFaultWindow> _windows = [];
     private readonly Correlator _c = new(TimeSpan.FromMilliseconds(100), "t-");
     private readonly StepRecorder _step = new("s", "n");
     private LossAttribution _a = null!;
@@ -45,6 +46,26 @@ public sealed class LossAttributionTests : IAsyncLifetime
         Assert.Equal(1, n.LostExplainedByFault["notification.drop"]);
         Assert.Equal((1L, 0L), _a.ExplainedBy("lossy"));
         Assert.Single(_a.UnexplainedLostSentAt());
+    }
+
+    [Fact]
+    public async Task ALossSentWhileASiloKillWindowWasOpenIsExplainedByItAndOneSentAfterItClosedIsNot()
+    {
+        // The kill: a window that opened a moment ago and is closed now; a killed process records nothing.
+        _windows.Add(new ProcessFaultWindow("kill-2", "silo.kill", DateTimeOffset.UtcNow.AddMilliseconds(-50), null));
+        var during = Send("t-1", _c.Pair("1000", 5000), MediaAction.Login);
+        await during.Task.WaitAsync(TimeSpan.FromSeconds(2));
+        _windows[0] = _windows[0] with { End = DateTimeOffset.UtcNow };
+        await Task.Delay(20);
+        var after = Send("t-2", _c.Pair("1001", 5000), MediaAction.Login);
+        await after.Task.WaitAsync(TimeSpan.FromSeconds(2));
+
+        await _c.SettleAsync(CancellationToken.None);
+
+        var n = _c.Notifications;
+        Assert.Equal((2, 1, 1), (n.LostTotal, n.LostExplained, n.Lost));
+        Assert.Equal(1, n.LostExplainedByFault["silo.kill"]);
+        Assert.Equal((1L, 0L), _a.ExplainedBy("kill-2"));
     }
 
     [Fact]
@@ -162,7 +183,7 @@ public sealed class LossAttributionTests : IAsyncLifetime
         Interlocked.Increment(ref _reads);
         var now = DateTimeOffset.UtcNow;
         var records = _records.Where(r => r.Sequence > since).ToList();
-        var batch = new DropBatch(records, _records.Count, Interlocked.Exchange(ref _missed, 0), now, now, now);
+        var batch = new DropBatch(records, _records.Count, Interlocked.Exchange(ref _missed, 0), now, now, now) { ProcessWindows = [.. _windows] };
         return Task.FromResult(batch);
     }
 
