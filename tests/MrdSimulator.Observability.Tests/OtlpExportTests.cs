@@ -48,20 +48,12 @@ public sealed class OtlpExportTests
         using var sse = await host.Http.SendAsync(stream, HttpCompletionOption.ResponseHeadersRead);
         await host.SetStateAsync("1001", "READY");
 
-        var spans = await WaitForAsync(() => receiver.Traces.SelectMany(Spans).ToList(),
-            s => s.Any(x => x.Name == "notification publish"));
+        // Spans are exported in batches as they end, so wait for the whole chain, not just its last link.
+        var spans = await WaitForAsync(() => receiver.Traces.SelectMany(Spans).ToList(), s => ChainOf(s) is not null);
 
         // The notification is a child of the Media grain's call (its context travels with the Update through the
         // outbox), which Orleans traces as a child of the client call made by the HTTP request.
-        var publish = spans.First(s => s.Name == "notification publish");
-        var grain = spans.Single(s => s.SpanId == publish.ParentId);
-        var ancestors = new List<Span>();
-        for (var span = grain; span.ParentId.Length > 0; span = spans.Single(s => s.SpanId == span.ParentId))
-        {
-            ancestors.Add(span);
-        }
-
-        var request = spans.Single(s => s.SpanId == ancestors[^1].ParentId);
+        var (publish, grain, request) = ChainOf(spans)!.Value;
         Assert.Contains("IMediaGrain", grain.Name, StringComparison.Ordinal);
         Assert.Equal("PUT /finesse/api/User/{id}/Media/{mrdId}", request.Name);
         Assert.Equal(request.TraceId, publish.TraceId);
@@ -98,4 +90,25 @@ public sealed class OtlpExportTests
     }
 
     private sealed record Span(string TraceId, string SpanId, string ParentId, string Name);
+
+    /// <summary>The READY's notification span, its parent grain span and the root HTTP request span; null until all arrived.</summary>
+    private static (Span Publish, Span Grain, Span Request)? ChainOf(IReadOnlyList<Span> spans)
+    {
+        foreach (var publish in spans.Where(s => s.Name == "notification publish"))
+        {
+            var grain = spans.FirstOrDefault(s => s.SpanId == publish.ParentId);
+            var root = grain;
+            while (root is { ParentId.Length: > 0 })
+            {
+                root = spans.FirstOrDefault(s => s.SpanId == root.ParentId);
+            }
+
+            if (grain is not null && root is not null && !ReferenceEquals(root, grain))
+            {
+                return (publish, grain, root);
+            }
+        }
+
+        return null;
+    }
 }

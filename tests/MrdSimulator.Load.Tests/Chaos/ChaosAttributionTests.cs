@@ -46,9 +46,9 @@ public sealed class ChaosAttributionTests
         var windows = run.Report.GetProperty("faultWindows").EnumerateArray().ToDictionary(w => w.GetProperty("id").GetString()!);
         Assert.Equal(["fo", "lossy", "nsd"], windows.Keys.Order());
         Assert.True(windows["nsd"].GetProperty("load").GetProperty("failedRequests").GetInt64() > 0);
-        // The agents backed off and retried through the outage (the default for agent-shift): the retries are requests of
-        // its window, each with its own requestId, and the accounting above stays exact.
-        Assert.True(windows["nsd"].GetProperty("load").GetProperty("retries").GetInt64() > 0, windows["nsd"].ToString());
+        // The agents backed off and retried through the outage (the default for agent-shift), each retry with its own
+        // requestId, and the accounting above stays exact. (Whether a retry falls inside the 800 ms window or just after
+        // it depends on the back-off's jitter and the machine's load, so the window's own count is not asserted.)
         Assert.Contains(run.Report.GetProperty("steps").EnumerateArray(), s => s.GetProperty("step").GetString()!.EndsWith(".retry", StringComparison.Ordinal));
         Assert.True(windows["lossy"].GetProperty("undelivered").GetInt64() > 0);
         Assert.Equal(
