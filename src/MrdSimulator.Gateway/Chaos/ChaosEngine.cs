@@ -3,9 +3,9 @@ using System.Collections.Immutable;
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using MrdSimulator.Domain.Chaos;
+using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Media;
-using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Notifications;
@@ -13,6 +13,7 @@ using MrdSimulator.Gateway.SystemInfo;
 using MrdSimulator.GrainInterfaces.Chaos;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Notifications;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Statistics;
 using MrdSimulator.GrainInterfaces.Tasks;
 using MrdSimulator.Grains.Chaos;
@@ -565,7 +566,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             await _localSilo.FlushStatsAsync();
         }
 
-        return await Task.WhenAll(_directory.NonVoiceMrds.Select(async m => (m.Id, await _grains.GetGrain<IMrdStatsGrain>(m.Id).GetSignedInAsync())));
+        return await Task.WhenAll(_directory.NonVoiceMrds.Select(async m => (m.Id, await _grains.Get<IMrdStatsGrain>(m.Id).GetSignedInAsync())));
     }
 
     // ---- Notifications ----------------------------------------------------------------------------
@@ -929,7 +930,7 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
                 var scopeKey = "queue-" + mrd.Id.ToString(CultureInfo.InvariantCulture);
                 try
                 {
-                    var queue = _grains.GetGrain<IMrdQueueGrain>(mrd.Id);
+                    var queue = _grains.Get<IMrdQueueGrain>(mrd.Id);
                     var chosen = (await queue.GetSnapshotAsync().ConfigureAwait(false)).QueuedContacts.Where(contactId =>
                     {
                         if (!fault.Decide(scopeKey, out var n))

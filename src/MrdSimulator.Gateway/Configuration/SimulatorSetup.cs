@@ -131,28 +131,45 @@ public static class SimulatorSetup
             CollectionQuantum = options.CollectionQuantum,
             Store = options.Role == SimulatorRole.All ? GrainStateStore.InProcess : GrainStateStore.Redis,
         };
+        // Grain call spans only when traces leave the process: the tracing filters cost every call (docs/benchmarks.md).
+        var traced = options.Telemetry == TelemetryMode.On && Observability.Tracing.OpenTelemetryExport.Decide(builder.Configuration).Traces;
         switch (options.Role)
         {
             case SimulatorRole.All:
-                builder.UseOrleans(silo => silo
+                builder.UseOrleans(silo =>
+                {
                     // The silo talks to no other silo and serves no external client: loopback, no gateway port.
-                    .UseLocalhostClustering(siloPort: options.SiloPort > 0 ? options.SiloPort : FreeLoopbackPort(), gatewayPort: 0)
-                    .AddSimulatorGrains(grains)
-                    .AddActivityPropagation());
+                    silo.UseLocalhostClustering(siloPort: options.SiloPort > 0 ? options.SiloPort : FreeLoopbackPort(), gatewayPort: 0)
+                        .AddSimulatorGrains(grains);
+                    if (traced)
+                    {
+                        silo.AddActivityPropagation();
+                    }
+                });
                 services.AddGateway(options, builder.Configuration);
                 break;
             case SimulatorRole.Silo:
-                builder.UseOrleans(silo => silo
-                    .UseSimulatorCluster(Cluster(options), AdvertisedAddress(options), options.SiloPort > 0 ? options.SiloPort : 11111, options.GatewayPort > 0 ? options.GatewayPort : 30000)
-                    .AddSimulatorGrains(grains)
-                    .AddActivityPropagation());
+                builder.UseOrleans(silo =>
+                {
+                    silo.UseSimulatorCluster(Cluster(options), AdvertisedAddress(options), options.SiloPort > 0 ? options.SiloPort : 11111, options.GatewayPort > 0 ? options.GatewayPort : 30000)
+                        .AddSimulatorGrains(grains);
+                    if (traced)
+                    {
+                        silo.AddActivityPropagation();
+                    }
+                });
                 services.AddSiloObservability(options, builder.Configuration);
                 break;
             case SimulatorRole.Gateway:
-                builder.UseOrleansClient(client => client
-                    .UseSimulatorCluster(Cluster(options))
-                    .AddGatewayCountChangedHandler(sp => (_, e) => sp.GetRequiredService<NotificationRelay>().ClusterChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways))
-                    .AddActivityPropagation());
+                builder.UseOrleansClient(client =>
+                {
+                    client.UseSimulatorCluster(Cluster(options))
+                        .AddGatewayCountChangedHandler(sp => (_, e) => sp.GetRequiredService<NotificationRelay>().ClusterChanged(e.NumberOfConnectedGateways, e.PreviousNumberOfConnectedGateways));
+                    if (traced)
+                    {
+                        client.AddActivityPropagation();
+                    }
+                });
                 services.AddGateway(options, builder.Configuration);
                 break;
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
@@ -6,8 +7,8 @@ using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Security;
 using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Tasks;
-using MrdSimulator.Domain.Directory;
 
 namespace MrdSimulator.Gateway.Dialogs;
 
@@ -164,8 +165,8 @@ public static class DialogApi
     private static async Task<ApiError> NotHeldAsync(string dialogId, FinesseCaller caller, IGrainFactory grains)
     {
         if (!IsTaskId(dialogId)
-            || await grains.GetGrain<ITaskGrain>(dialogId).GetContactIdAsync() is not { } contactId
-            || await grains.GetGrain<IContactGrain>(contactId).GetAsync() is not { TaskId: { } taskId, AgentId: { } agentId }
+            || await grains.Get<ITaskGrain>(dialogId).GetContactIdAsync() is not { } contactId
+            || await grains.Get<IContactGrain>(contactId).GetAsync() is not { TaskId: { } taskId, AgentId: { } agentId }
             || taskId != dialogId
             || agentId == caller.User.Id)
         {

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Security;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Statistics;
 using MrdSimulator.GrainInterfaces.Tasks;
 
@@ -21,8 +22,8 @@ public static class CapacityApi
             foreach (var mrd in directory.NonVoiceMrds)
             {
                 // The queue's own length is current; the figures reach the statistics grain a moment after they change.
-                var queue = await grains.GetGrain<IMrdQueueGrain>(mrd.Id).GetSnapshotAsync();
-                mrds.Add(await grains.GetGrain<IMrdStatsGrain>(mrd.Id).GetCapacityAsync() with { Queued = queue.Queued });
+                var queue = await grains.Get<IMrdQueueGrain>(mrd.Id).GetSnapshotAsync();
+                mrds.Add(await grains.Get<IMrdStatsGrain>(mrd.Id).GetCapacityAsync() with { Queued = queue.Queued });
             }
 
             return Results.Json(new

@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Net;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.Net.Http.Headers;
+using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Errors;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.Domain.Xml;
-using MrdSimulator.Domain.Directory;
 using MrdSimulator.Gateway.Http;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Tasks;
 using MrdSimulator.Grains.Tasks;
 
@@ -99,13 +100,13 @@ public static class CcpTaskApi
         // A full queue is answered before a contact exists (a flood of refused tasks then costs one read-only call
         // each); the contact's own enqueue still decides, for tasks that race for the last room.
         if (directory.FindScriptSelector(task.ScriptSelector) is { } selector
-            && await grains.GetGrain<IMrdQueueGrain>(selector.MrdId).CheckRoomAsync(TaskFootprint.Of(task)) is { } full)
+            && await grains.Get<IMrdQueueGrain>(selector.MrdId).CheckRoomAsync(TaskFootprint.Of(task)) is { } full)
         {
             return QueueFullError(task.ScriptSelector, full, directory, context);
         }
 
         // A queue too busy to take the task throws; GrainFailureMiddleware answers 503 and no contact remains.
-        var result = await grains.GetGrain<IContactGrain>(ContactIds.New()).SubmitAsync(feed, task, null);
+        var result = await grains.Get<IContactGrain>(ContactIds.New()).SubmitAsync(feed, task, null);
         if (result.Contact is not { } contact)
         {
             return QueueFullError(task.ScriptSelector, result.Refused!, directory, context);
@@ -145,7 +146,7 @@ public static class CcpTaskApi
     private static async Task<IResult> PollAsync(string prefix, string contactId, IGrainFactory grains)
     {
         // Unknown, cancelled (ccp §5) or expired contacts answer 404; only well-formed ids name a contact grain.
-        if (!IsContactId(contactId) || await grains.GetGrain<IContactGrain>(contactId).PollAsync() is not { } c)
+        if (!IsContactId(contactId) || await grains.Get<IContactGrain>(contactId).PollAsync() is not { } c)
         {
             return NotFound(contactId);
         }
@@ -154,7 +155,7 @@ public static class CcpTaskApi
     }
 
     private static async Task<IResult> CancelAsync(string contactId, IGrainFactory grains) =>
-        (IsContactId(contactId) ? await grains.GetGrain<IContactGrain>(contactId).CancelAsync() : CancelResult.NotFound) switch
+        (IsContactId(contactId) ? await grains.Get<IContactGrain>(contactId).CancelAsync() : CancelResult.NotFound) switch
         {
             CancelResult.Cancelled => Results.Ok(),
             CancelResult.NotFound => NotFound(contactId),

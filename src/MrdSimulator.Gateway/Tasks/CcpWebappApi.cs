@@ -7,6 +7,7 @@ using MrdSimulator.Domain.Xml;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Http;
 using MrdSimulator.Gateway.Security;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Tasks;
 
 namespace MrdSimulator.Gateway.Tasks;
@@ -46,7 +47,7 @@ public static class CcpWebappApi
 
     /// <summary>The contact behind a task, without counting as a poll; cancelled contacts too (ccp §5).</summary>
     private static async Task<IResult> GetSocialContactAsync(string contactId, HttpContext context, IGrainFactory grains) =>
-        CcpTaskApi.IsContactId(contactId) && await grains.GetGrain<IContactGrain>(contactId).GetAsync() is { } contact
+        CcpTaskApi.IsContactId(contactId) && await grains.Get<IContactGrain>(contactId).GetAsync() is { } contact
             ? Xml(CcpWebappXml.SocialContact(contact, $"{CcpTaskApi.BaseUrl(context)}{Prefix}/socialcontact/{contactId}"))
             : CcpTaskApi.NotFound(contactId);
 
@@ -68,7 +69,7 @@ public static class CcpWebappApi
             return CcpTaskApi.Error(bad);
         }
 
-        var result = await grains.GetGrain<IContactGrain>(contactId).RenotifyAsync(selector!);
+        var result = await grains.Get<IContactGrain>(contactId).RenotifyAsync(selector!);
         return result.Outcome switch
         {
             RenotifyOutcome.Renotified => Results.Ok(),

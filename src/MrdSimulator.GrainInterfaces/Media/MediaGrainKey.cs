@@ -1,4 +1,5 @@
 using System.Globalization;
+using MrdSimulator.GrainInterfaces.References;
 
 namespace MrdSimulator.GrainInterfaces.Media;
 
@@ -23,7 +24,7 @@ public readonly record struct MediaGrainKey(string UserId, int MrdId)
 public static class MediaGrainFactoryExtensions
 {
     public static IMediaGrain GetMediaGrain(this IGrainFactory grains, string userId, int mrdId) =>
-        grains.GetGrain<IMediaGrain>(new MediaGrainKey(userId, mrdId).ToString());
+        grains.Get<IMediaGrain>(new MediaGrainKey(userId, mrdId).ToString());
 
-    public static IMediaGrain GetMediaGrain(this IGrainFactory grains, MediaGrainKey key) => grains.GetGrain<IMediaGrain>(key.ToString());
+    public static IMediaGrain GetMediaGrain(this IGrainFactory grains, MediaGrainKey key) => grains.Get<IMediaGrain>(key.ToString());
 }

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.Logging;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Notifications;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Tasks;
 using MrdSimulator.Grains.Simulation;
 using MrdSimulator.Grains.Statistics;
@@ -59,12 +60,12 @@ public sealed partial class GrainOutbox(IGrainFactory grains, SimulationWork wor
     public void Enqueue(QueuedTask task, bool submitted) =>
         _enqueues.GetOrAdd(task.MrdId, static (id, o) => new BatchLane<QueueEntry>(
             o, "queue " + id.ToString(System.Globalization.CultureInfo.InvariantCulture), reliable: true, int.MaxValue,
-            entries => o.Grains.GetGrain<IMrdQueueGrain>(id).EnqueueManyAsync(entries).AsTask()), this).TryPost(new QueueEntry(task, submitted), out _);
+            entries => o.Grains.Get<IMrdQueueGrain>(id).EnqueueManyAsync(entries).AsTask()), this).TryPost(new QueueEntry(task, submitted), out _);
 
     public void ToContact(string contactId, ContactEvent contactEvent)
     {
         while (!_contacts.GetOrAdd(contactId, static (id, o) => new BatchLane<ContactEvent>(
-                o, "contact " + id, reliable: true, int.MaxValue, events => o.Grains.GetGrain<IContactGrain>(id).ApplyEventsAsync(events).AsTask()), this)
+                o, "contact " + id, reliable: true, int.MaxValue, events => o.Grains.Get<IContactGrain>(id).ApplyEventsAsync(events).AsTask()), this)
             .TryPost(contactEvent, out _))
         {
             // The lane retired between lookup and post; the next lookup makes a new one.
@@ -75,7 +76,7 @@ public sealed partial class GrainOutbox(IGrainFactory grains, SimulationWork wor
     {
         var key = target.ToString();
         while (!_interrupts.GetOrAdd(key, static (id, o) => new BatchLane<InterruptChange>(
-                o, "media " + id, reliable: true, int.MaxValue, changes => o.Grains.GetGrain<IMediaGrain>(id).InterruptAsync(changes).AsTask()), this)
+                o, "media " + id, reliable: true, int.MaxValue, changes => o.Grains.Get<IMediaGrain>(id).InterruptAsync(changes).AsTask()), this)
             .TryPost(change, out _))
         {
         }

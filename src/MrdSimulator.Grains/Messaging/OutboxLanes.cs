@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Notifications;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Statistics;
 using MrdSimulator.GrainInterfaces.Tasks;
 using MrdSimulator.Grains.Statistics;
@@ -90,7 +91,7 @@ internal sealed class ViewLane(GrainOutbox outbox, int mrdId) : OutboxLane(outbo
     }
 
     protected override Task SendAsync(object batch) =>
-        Outbox.Grains.GetGrain<IMrdQueueGrain>(mrdId).AgentsChangedAsync((ImmutableArray<AgentView>)batch).AsTask();
+        Outbox.Grains.Get<IMrdQueueGrain>(mrdId).AgentsChangedAsync((ImmutableArray<AgentView>)batch).AsTask();
 
     protected override int CountOf(object batch) => ((ImmutableArray<AgentView>)batch).Length;
 
@@ -110,7 +111,7 @@ internal sealed class StatsLane(GrainOutbox outbox, int mrdId) : OutboxLane(outb
 
     protected override object? TakeBatch() => _accumulator.IsEmpty ? null : _accumulator.Take();
 
-    protected override Task SendAsync(object batch) => Outbox.Grains.GetGrain<IMrdStatsGrain>(mrdId).ApplyAsync((MrdStatsDelta)batch).AsTask();
+    protected override Task SendAsync(object batch) => Outbox.Grains.Get<IMrdStatsGrain>(mrdId).ApplyAsync((MrdStatsDelta)batch).AsTask();
 
     protected override int CountOf(object batch) => 1;
 

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Globalization;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Tasks;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Simulation;
 using MrdSimulator.GrainInterfaces.Tasks;
 
@@ -75,7 +76,7 @@ public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationW
         try
         {
             // A queue at its limit refuses the arrival, as it answers a CCP client 503.
-            var result = await GrainFactory.GetGrain<IContactGrain>(contactId).SubmitAsync(directory.Feeds.Count > 0 ? directory.Feeds[0].Id : 0, task, hint);
+            var result = await GrainFactory.Get<IContactGrain>(contactId).SubmitAsync(directory.Feeds.Count > 0 ? directory.Feeds[0].Id : 0, task, hint);
             if (result.Contact is not null && profile.MaxTasks is not null)
             {
                 _submitted.Add(contactId);

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.Domain.Tasks;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Tasks;
 using MrdSimulator.Grains.Messaging;
 using MrdSimulator.Grains.Storage;
@@ -70,7 +71,7 @@ public sealed class ContactGrain(
         EnqueueResult queued;
         try
         {
-            queued = await GrainFactory.GetGrain<IMrdQueueGrain>(selector.MrdId).EnqueueAsync(task);
+            queued = await GrainFactory.Get<IMrdQueueGrain>(selector.MrdId).EnqueueAsync(task);
         }
         catch
         {
@@ -117,7 +118,7 @@ public sealed class ContactGrain(
         }
 
         // The queue decides atomically whether it still holds the task.
-        if (!await GrainFactory.GetGrain<IMrdQueueGrain>(mrdId).CancelAsync(record.ContactId))
+        if (!await GrainFactory.Get<IMrdQueueGrain>(mrdId).CancelAsync(record.ContactId))
         {
             return CancelResult.NotCancellable;
         }
@@ -148,7 +149,7 @@ public sealed class ContactGrain(
 
         // The queue decides atomically whether it still holds the task (an agent may have been offered it meanwhile).
         if (record.Status != ContactStatus.Queued || record.CurrentMrdId is not { } mrdId
-            || await GrainFactory.GetGrain<IMrdQueueGrain>(mrdId).WithdrawAsync(record.ContactId) is not { } task)
+            || await GrainFactory.Get<IMrdQueueGrain>(mrdId).WithdrawAsync(record.ContactId) is not { } task)
         {
             return new RenotifyResult(RenotifyOutcome.NotQueued, Record);
         }
@@ -263,7 +264,7 @@ public sealed class ContactGrain(
         // Task ids first: if clearing fails the outbox retries, and releasing again is harmless.
         foreach (var leg in record.Legs)
         {
-            await GrainFactory.GetGrain<ITaskGrain>(leg.TaskId).ReleaseAsync(record.ContactId);
+            await GrainFactory.Get<ITaskGrain>(leg.TaskId).ReleaseAsync(record.ContactId);
         }
 
         await state.ClearStateAsync();
@@ -276,7 +277,7 @@ public sealed class ContactGrain(
     {
         await state.ClearStateAsync();
         state.State = new ContactState();
-        await GrainFactory.GetGrain<ITaskGrain>(taskId).ReleaseAsync(this.GetPrimaryKeyString());
+        await GrainFactory.Get<ITaskGrain>(taskId).ReleaseAsync(this.GetPrimaryKeyString());
         DeactivateOnIdle();
     }
 
@@ -312,7 +313,7 @@ public sealed class ContactGrain(
         while (true)
         {
             var id = TaskIds.Format(prefix, Random.Shared.Next(1, int.MaxValue));
-            if (await GrainFactory.GetGrain<ITaskGrain>(id).BindAsync(this.GetPrimaryKeyString()))
+            if (await GrainFactory.Get<ITaskGrain>(id).BindAsync(this.GetPrimaryKeyString()))
             {
                 return id;
             }

@@ -1,3 +1,4 @@
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Tasks;
 using MrdSimulator.Grains.Messaging;
 
@@ -23,7 +24,7 @@ public sealed class FinishedContacts
 
         // Forgetting is idempotent, so a batch retried after a transient failure does no harm.
         _forget = new BatchLane<string>(outbox, "finished contacts to forget", reliable: true, int.MaxValue,
-            ids => Task.WhenAll(ids.Select(id => outbox.Grains.GetGrain<IContactGrain>(id).ForgetAsync().AsTask())));
+            ids => Task.WhenAll(ids.Select(id => outbox.Grains.Get<IContactGrain>(id).ForgetAsync().AsTask())));
     }
 
     public void Finished(string contactId, int size)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using MrdSimulator.Domain.Directory;
 using MrdSimulator.GrainInterfaces.Media;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Statistics;
 using MrdSimulator.GrainInterfaces.Tasks;
 using MrdSimulator.Grains.Messaging;
@@ -365,7 +366,7 @@ public sealed partial class MrdQueueGrain(
             return -1;
         }
 
-        var aht = await GrainFactory.GetGrain<IMrdStatsGrain>(MrdId).GetAverageHandleSecondsAsync();
+        var aht = await GrainFactory.Get<IMrdStatsGrain>(MrdId).GetAverageHandleSecondsAsync();
         return aht <= 0 ? -1 : (int)Math.Ceiling(position * aht / _staffedSlots);
     }
 

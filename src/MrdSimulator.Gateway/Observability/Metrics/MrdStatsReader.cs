@@ -1,4 +1,5 @@
 using MrdSimulator.Domain.Directory;
+using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Statistics;
 using MrdSimulator.Grains.Messaging;
 
@@ -18,6 +19,6 @@ public sealed class MrdStatsReader(IGrainFactory grains, SimulatorDirectory dire
             await localSilo.FlushStatsAsync();
         }
 
-        return await Task.WhenAll(Mrds.Select(m => read(grains.GetGrain<IMrdStatsGrain>(m.Id)).AsTask()));
+        return await Task.WhenAll(Mrds.Select(m => read(grains.Get<IMrdStatsGrain>(m.Id)).AsTask()));
     }
 }

@@ -88,7 +88,8 @@ public sealed class OpenTelemetryExport(bool metrics, bool traces)
         };
     }
 
-    private static OpenTelemetryExport Decide(IConfiguration configuration)
+    /// <summary>What the OTEL_* settings ask to export.</summary>
+    public static OpenTelemetryExport Decide(IConfiguration configuration)
     {
         if (IsTrue(configuration["OTEL_SDK_DISABLED"]))
         {
