@@ -83,6 +83,62 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task AnAgentSignedInThroughOneGatewayGetsItsUpdateOverXmppOnTheOther()
+    {
+        // slixmpp (the XMPP tests' client) on gateway-2's own XMPP port; the sign-in goes to gateway-1's REST port.
+        var xmpp = Cluster.ProcessXmpp["gateway-2"];
+        var info = new ProcessStartInfo(File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in (string[])[
+            Path.Combine(LocalCluster.RepositoryRoot, "tests", "MrdSimulator.Xmpp.Tests", "clients", "slixmpp_client.py"),
+            "--host", xmpp.Host, "--port", xmpp.Port.ToString(CultureInfo.InvariantCulture), "--jid", "1095@finesse.mrdsim.local/slixmpp",
+            "--password", "password", "--pubsub", "pubsub.finesse.mrdsim.local", "--subscribe", "/finesse/api/User/1095/Media",
+            "--expect", "1", "--linger", "1", "--timeout", "30"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var client = Process.Start(info)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(45));
+        var lines = new List<string>();
+        async Task<string> LineStartingAsync(string prefix)
+        {
+            while (await client.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+            {
+                lines.Add(line);
+                if (line.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    return line;
+                }
+            }
+
+            throw new InvalidOperationException($"slixmpp ended before {prefix}: {string.Join('\n', lines)}\n{await client.StandardError.ReadToEndAsync()}");
+        }
+
+        try
+        {
+            await LineStartingAsync("READY");
+            using var onGateway1 = Cluster.ClientFor("1095", Gateway1);
+            await AcceptedAsync(onGateway1, SimulatorHost.SignInBody, "over-xmpp");
+
+            await LineStartingAsync("DONE");
+            var events = lines.Where(l => l.StartsWith("EVENT", StringComparison.Ordinal)).ToList();
+            Assert.Single(events);
+            Assert.Contains("over-xmpp", events[0], StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!client.HasExited)
+            {
+                client.Kill();
+            }
+        }
+    }
+
+    [Fact]
     public async Task AThousandConflictingPutsThroughBothGatewaysReplayAsAValidSequence()
     {
         using var onGateway1 = Cluster.ClientFor("1080", Gateway1);
@@ -225,6 +281,51 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
             if ((await Cluster.StatusAsync()).Single(s => s.Name == "silo-1").State != "running")
             {
                 await Cluster.StartProcessAsync("silo-1");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task AnXmppShiftThroughNginxAcrossASiloKillFromItsPlanLosesNothingTheKillDoesNotExplain()
+    {
+        var plan = Path.Combine(Cluster.StateDirectory, "silo-kill-plan.yaml");
+        await File.WriteAllTextAsync(plan, """
+            name: silo failover mid-shift
+            seed: 3
+            faults:
+              - { id: kill-silo-2, kind: silo.kill, target: silo-2, at: 6s, duration: 20s }
+            """);
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in (string[])[
+            Path.Combine(LocalCluster.RepositoryRoot, "load", "MrdSimulator.Load", "bin", LocalCluster.Configuration, "net10.0", "mrdload.dll"),
+            "run", "--builtin", "agent-shift", "-u", Cluster.Gateway.ToString().TrimEnd('/'), "--agents", "1200-1239", "--copies", "40", "-d", "30s",
+            "--notifications", "xmpp", "--xmpp-host", Cluster.Xmpp.Host, "--xmpp-port", Cluster.Xmpp.Port.ToString(CultureInfo.InvariantCulture),
+            "--max-fail-count", "0", "--chaos-plan", plan, "--admin-token", Cluster.AdminToken,
+            "-t", "lost_notifications = 0", "-t", "duplicate_notifications = 0", "-t", "contradicting_notifications = 0",
+            "-o", Path.Combine(Cluster.StateDirectory, "reports"), "--plain"])
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        try
+        {
+            using var mrdload = Process.Start(info)!;
+            var stderr = mrdload.StandardError.ReadToEndAsync();
+            var stdout = await mrdload.StandardOutput.ReadToEndAsync();
+            await mrdload.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(3));
+
+            // Thresholds count what no fault explains; losses the kill caused are attributed to it.
+            Assert.True(mrdload.ExitCode == 0, $"mrdload exited {mrdload.ExitCode}:\n{stdout}\n{await stderr}");
+            Assert.Contains("threshold pass: lost_notifications = 0", stdout, StringComparison.Ordinal);
+            Assert.Contains("threshold pass: contradicting_notifications = 0", stdout, StringComparison.Ordinal);
+            Assert.Equal("dead", (await Cluster.StatusAsync()).Single(s => s.Name == "silo-2").State);
+            output.WriteLine(string.Join('\n', stdout.Split('\n').Where(l => l.StartsWith("notifications:", StringComparison.Ordinal) || l.StartsWith("explained", StringComparison.Ordinal))));
+        }
+        finally
+        {
+            if ((await Cluster.StatusAsync()).Single(s => s.Name == "silo-2").State != "running")
+            {
+                await Cluster.StartProcessAsync("silo-2");
             }
         }
     }
