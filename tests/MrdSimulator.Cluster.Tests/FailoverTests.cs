@@ -67,12 +67,12 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
         await using var stream2 = await NotificationStream.OpenAsync(onGateway2);
 
         // Alternating reason codes: every one of these requests changes the Media object, so each has one Update.
-        await AcceptedAsync(onGateway1, SimulatorHost.SignInBody, "x-login");
+        await AcceptedAsync(onGateway1, "1070", SimulatorHost.SignInBody, "x-login");
         var sent = new List<string> { "x-login" };
         for (var i = 0; i < 20; i++)
         {
             var id = $"x-{i}";
-            await AcceptedAsync(i % 2 == 0 ? onGateway2 : onGateway1, NotReady(i), id);
+            await AcceptedAsync(i % 2 == 0 ? onGateway2 : onGateway1, "1070", NotReady(i), id);
             sent.Add(id);
         }
 
@@ -122,7 +122,7 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
         {
             await LineStartingAsync("READY");
             using var onGateway1 = Cluster.ClientFor("1095", Gateway1);
-            await AcceptedAsync(onGateway1, SimulatorHost.SignInBody, "over-xmpp");
+            await AcceptedAsync(onGateway1, "1095", SimulatorHost.SignInBody, "over-xmpp");
 
             await LineStartingAsync("DONE");
             var events = lines.Where(l => l.StartsWith("EVENT", StringComparison.Ordinal)).ToList();
@@ -155,7 +155,7 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
             await inFlight.WaitAsync();
             try
             {
-                using var response = await PutAsync(i % 2 == 0 ? onGateway1 : onGateway2, MediaReplay.Requests[kind].Body, $"c{i}");
+                using var response = await (i % 2 == 0 ? onGateway1 : onGateway2).PutXmlAsync(MediaPath("1080"), MediaReplay.Requests[kind].Body, $"c{i}");
                 return response.StatusCode;
             }
             finally
@@ -186,7 +186,7 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
             foreach (var agent in agents)
             {
                 await agent.OpenAsync();
-                await AcceptedAsync(agent.Http, SimulatorHost.SignInBody, $"{agent.User}-login");
+                await AcceptedAsync(agent.Http, agent.User, SimulatorHost.SignInBody, $"{agent.User}-login");
                 agent.Accepted.Enqueue($"{agent.User}-login");
             }
 
@@ -339,7 +339,7 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
         {
             await using (var doomed = await NotificationStream.OpenAsync(direct))
             {
-                await AcceptedAsync(front, SimulatorHost.SignInBody, "gw-before");
+                await AcceptedAsync(front, "1140", SimulatorHost.SignInBody, "gw-before");
                 Assert.Contains("<requestId>gw-before</requestId>", await doomed.NextAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
 
                 await Cluster.KillAsync("gateway-1");
@@ -351,7 +351,7 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
             await Eventually.TrueAsync(async () => (stream = await TryOpenAsync(front)) is not null, "a stream through nginx after gateway-1 was killed", TimeSpan.FromSeconds(15));
             await using (stream)
             {
-                await AcceptedAsync(front, NotReady(1), "gw-after");
+                await AcceptedAsync(front, "1140", NotReady(1), "gw-after");
                 Assert.Contains("<requestId>gw-after</requestId>", await stream!.NextAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
             }
         }
@@ -409,24 +409,13 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
         return response.StatusCode;
     }
 
-    private static async Task<HttpResponseMessage> PutAsync(HttpClient client, string body, string requestId, CancellationToken cancellationToken = default)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"/finesse/api/User/{UserOf(client)}/Media/5000")
-        {
-            Content = new StringContent(body, Encoding.UTF8, "application/xml"),
-        };
-        request.Headers.Add("requestId", requestId);
-        return await client.SendAsync(request, cancellationToken);
-    }
+    private static string MediaPath(string user) => $"/finesse/api/User/{user}/Media/5000";
 
-    private static async Task AcceptedAsync(HttpClient client, string body, string requestId)
+    private static async Task AcceptedAsync(HttpClient client, string user, string body, string requestId)
     {
-        using var response = await PutAsync(client, body, requestId);
+        using var response = await client.PutXmlAsync(MediaPath(user), body, requestId);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{requestId}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
     }
-
-    private static string UserOf(HttpClient client) =>
-        Encoding.UTF8.GetString(Convert.FromBase64String(client.DefaultRequestHeaders.Authorization!.Parameter!)).Split(':')[0];
 
     private static async Task<NotificationStream?> TryOpenAsync(HttpClient client)
     {
@@ -500,7 +489,7 @@ public sealed class FailoverTests(SharedClusterFixture fixture, ITestOutputHelpe
 
                 try
                 {
-                    using var response = await PutAsync(http, NotReady(i), id, stop);
+                    using var response = await http.PutXmlAsync(MediaPath(user), NotReady(i), id, cancellationToken: stop);
                     Statuses.Enqueue(response.StatusCode);
                     if (response.StatusCode == HttpStatusCode.Accepted)
                     {

@@ -147,19 +147,19 @@ public sealed class LocalClusterTests(SharedClusterFixture fixture)
         {
             Assert.Equal("OK", await RedisAsync(Cluster.Redis, "SET mrdsim-cluster-test kept"));
             using var agent = Cluster.ClientFor("1041");
-            Assert.Equal(HttpStatusCode.Accepted, await PutAsync(agent, "/finesse/api/User/1041/Media/5000", SimulatorHost.SignInBody));
+            Assert.Equal(HttpStatusCode.Accepted, await StatusOfPutAsync(agent, SimulatorHost.SignInBody));
 
             await Cluster.StopAsync("redis");
 
             Assert.Equal("stopped", (await Cluster.StatusAsync()).Single(s => s.Name == "redis").State);
             // A change that must be written while Redis is away is refused with 503, not accepted and lost.
-            Assert.Equal(HttpStatusCode.ServiceUnavailable, await PutAsync(agent, "/finesse/api/User/1041/Media/5000", SimulatorHost.ReadyBody));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await StatusOfPutAsync(agent, SimulatorHost.ReadyBody));
             await Cluster.StartProcessAsync("redis");
             Assert.Equal("running", (await Cluster.StatusAsync()).Single(s => s.Name == "redis").State);
             Assert.Equal("kept", await RedisAsync(Cluster.Redis, "GET mrdsim-cluster-test"));
             using var client = Cluster.ClientFor("1040");
             await Eventually.TrueAsync(() => AnswersOkAsync(client, "/finesse/api/User/1040/Media"), "REST through nginx after Redis restarted", TimeSpan.FromSeconds(30));
-            Assert.Equal(HttpStatusCode.Accepted, await PutAsync(agent, "/finesse/api/User/1041/Media/5000", SimulatorHost.ReadyBody));
+            Assert.Equal(HttpStatusCode.Accepted, await StatusOfPutAsync(agent, SimulatorHost.ReadyBody));
             Assert.Contains("<state>READY</state>", await agent.GetStringAsync("/finesse/api/User/1041/Media/5000"), StringComparison.Ordinal);
         }
         finally
@@ -171,9 +171,9 @@ public sealed class LocalClusterTests(SharedClusterFixture fixture)
         }
     }
 
-    private static async Task<HttpStatusCode> PutAsync(HttpClient client, string path, string body)
+    private static async Task<HttpStatusCode> StatusOfPutAsync(HttpClient agent, string body)
     {
-        using var response = await client.PutAsync(path, new StringContent(body, Encoding.UTF8, "application/xml"));
+        using var response = await agent.PutXmlAsync("/finesse/api/User/1041/Media/5000", body);
         return response.StatusCode;
     }
 

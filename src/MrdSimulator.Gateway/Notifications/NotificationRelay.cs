@@ -37,7 +37,11 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
     private readonly SimulatorDirectory _directory;
     private readonly ILogger<NotificationRelay> _log;
     private readonly ConcurrentDictionary<string, Watch> _watches = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string User, int Mrd), SourcePosition> _sources = new();
+    private readonly Dictionary<(string User, int Mrd), SourcePosition> _sources = [];
+
+    // Orleans may run two observer calls at once (two silos delivering for one source, the old activation's and the new
+    // one's): admission and hand-off to the hub happen as one step, so the order admitted is the order published.
+    private readonly Lock _admitGate = new();
     private readonly CancellationTokenSource _stopping = new();
     private IUpdateSubscriber? _self;
     private Task? _renewals;
@@ -117,11 +121,14 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
 
     public Task OnUpdatesAsync(ImmutableArray<Update> updates)
     {
-        foreach (var update in updates)
+        lock (_admitGate)
         {
-            if (Admit(update))
+            foreach (var update in updates)
             {
-                _hub.Publish(update);
+                if (Admit(update))
+                {
+                    _hub.Publish(update);
+                }
             }
         }
 
@@ -215,17 +222,8 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
             foreach (var delay in RenewBurstDelays)
             {
                 await Task.Delay(TimeSpan.FromSeconds(delay), stopping);
-                await Parallel.ForEachAsync(_watches, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = stopping }, async (entry, _) =>
-                {
-                    try
-                    {
-                        await SubscribeAllAsync(entry.Key);
-                    }
-                    catch (Exception ex) when (ex is OrleansException or TimeoutException)
-                    {
-                        LogRenewalFailed(entry.Key, ex.Message);
-                    }
-                });
+                await Parallel.ForEachAsync(_watches, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = stopping },
+                    async (entry, _) => await RenewAsync(entry.Key));
             }
         }
         catch (OperationCanceledException)
@@ -250,23 +248,29 @@ public sealed partial class NotificationRelay : IUpdateSubscriber, IHostedServic
                     idle = watch.Sessions == 0;
                 }
 
-                try
+                if (idle)
                 {
-                    if (idle)
-                    {
-                        // Not renewed: the grains drop the subscription when its lease runs out.
-                        Forget(userId, watch);
-                    }
-                    else
-                    {
-                        await SubscribeAllAsync(userId);
-                    }
+                    // Not renewed: the grains drop the subscription when its lease runs out.
+                    Forget(userId, watch);
                 }
-                catch (Exception ex) when (ex is OrleansException or TimeoutException)
+                else
                 {
-                    LogRenewalFailed(userId, ex.Message);
+                    await RenewAsync(userId);
                 }
             }
+        }
+    }
+
+    /// <summary>Subscribes again; a failure is logged and the next round retries.</summary>
+    private async Task RenewAsync(string userId)
+    {
+        try
+        {
+            await SubscribeAllAsync(userId);
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            LogRenewalFailed(userId, ex.Message);
         }
     }
 

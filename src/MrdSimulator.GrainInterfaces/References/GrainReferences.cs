@@ -24,22 +24,25 @@ public static class GrainReferences
 
     private static class Types<TGrain>
     {
-        private static (GrainType Grain, GrainInterfaceType Interface)? _types;
+        // A class, not a tuple of structs: a reference is published whole, a struct of this size could be read torn.
+        private static Resolved? _types;
 
         /// <summary>The types depend only on the interface and the grain class names, so one answer serves every host.</summary>
         public static (GrainType Grain, GrainInterfaceType Interface) Of(IGrainFactory grains)
         {
-            if (_types is { } types)
+            var types = Volatile.Read(ref _types);
+            if (types is null)
             {
-                return types;
+                var reference = (GrainReference)(object)(typeof(IGrainWithIntegerKey).IsAssignableFrom(typeof(TGrain))
+                    ? grains.GetGrain(typeof(TGrain), 0L)
+                    : grains.GetGrain(typeof(TGrain), "types"));
+                types = new Resolved(reference.GrainId.Type, reference.InterfaceType);
+                Volatile.Write(ref _types, types);
             }
 
-            var reference = (GrainReference)(object)(typeof(IGrainWithIntegerKey).IsAssignableFrom(typeof(TGrain))
-                ? grains.GetGrain(typeof(TGrain), 0L)
-                : grains.GetGrain(typeof(TGrain), "types"));
-            types = (reference.GrainId.Type, reference.InterfaceType);
-            _types = types;
-            return types;
+            return (types.Grain, types.Interface);
         }
     }
+
+    private sealed record Resolved(GrainType Grain, GrainInterfaceType Interface);
 }

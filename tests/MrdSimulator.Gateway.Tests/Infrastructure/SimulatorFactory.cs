@@ -25,20 +25,3 @@ public sealed class SimulatorFactory : SimulatorHost
 
     public static string Golden(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", name));
 }
-
-public static class HttpExtensions
-{
-    public const string SignIn = "<Media><maxDialogLimit>10</maxDialogLimit><state>LOGIN</state><interruptAction>ACCEPT</interruptAction><dialogLogoutAction>CLOSE</dialogLogoutAction></Media>";
-
-    public static Task<HttpResponseMessage> PutXmlAsync(this HttpClient client, string url, string body, string? requestId = null, string contentType = "application/xml")
-    {
-        var request = new HttpRequestMessage(HttpMethod.Put, url) { Content = new StringContent(body, System.Text.Encoding.UTF8) };
-        request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
-        if (requestId is not null)
-        {
-            request.Headers.Add("requestId", requestId);
-        }
-
-        return client.SendAsync(request);
-    }
-}
