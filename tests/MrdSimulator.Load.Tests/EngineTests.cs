@@ -108,7 +108,8 @@ public sealed class EngineTests : IAsyncLifetime
         var buckets = string.Join(",", Enumerable.Range(0, 21).Select(i => arrivals.Count(a => a >= arrivals[0] + (i * Stopwatch.Frequency / 10) && a < arrivals[0] + ((i + 1) * Stopwatch.Frequency / 10))));
         Assert.True(firstHalf is >= 190 and <= 210, buckets + " lag " + result.Generator);
         var step = Assert.Single(result.Steps, s => s.Step == "request");
-        Assert.True(step.Latency.P50Ms >= 400, $"p50 {step.Latency.P50Ms} ms");
+        // Every answer took 400 ms; the histogram keeps 3 significant digits, so a percentile may read up to 0.1 % lower.
+        Assert.True(step.Latency.P50Ms >= 400 * 0.999, $"p50 {step.Latency.P50Ms} ms");
         Assert.True(_maxConcurrent >= 60, $"max concurrency {_maxConcurrent}");
     }
 
