@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace MrdSimulator.Grains.Messaging;
 
 /// <summary>
@@ -10,8 +12,11 @@ internal abstract class OutboxLane(GrainOutbox outbox)
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(10);
     private static readonly TimeSpan MaxRetry = TimeSpan.FromSeconds(1);
 
-    /// <summary>Best-effort lanes send a batch whose call failed for a transient reason again this many times before giving it up.</summary>
-    private const int MaxBestEffortRetries = 3;
+    /// <summary>
+    /// How long best-effort lanes keep sending a batch whose call failed for a transient reason before giving it up: long
+    /// enough to outlast Orleans' reconnect back-off around a dead silo (about a second) and one observer timeout.
+    /// </summary>
+    private static readonly TimeSpan BestEffortRetryWindow = TimeSpan.FromSeconds(10);
     private bool _pumping;
     private bool _retired;
     private TaskCompletionSource? _idle;
@@ -121,7 +126,7 @@ internal abstract class OutboxLane(GrainOutbox outbox)
     private async Task DeliverAsync(object batch)
     {
         var delay = FirstRetry;
-        var attempts = 0;
+        long? firstFailure = null;
         while (true)
         {
             try
@@ -129,7 +134,8 @@ internal abstract class OutboxLane(GrainOutbox outbox)
                 await SendAsync(batch).ConfigureAwait(false);
                 return;
             }
-            catch (Exception ex) when (GrainOutbox.IsTransient(ex) && (Reliable || ++attempts <= MaxBestEffortRetries))
+            catch (Exception ex) when (GrainOutbox.IsTransient(ex)
+                && (Reliable || Stopwatch.GetElapsedTime(firstFailure ??= Stopwatch.GetTimestamp()) < BestEffortRetryWindow))
             {
                 // Best-effort lanes too: a call refused or timed out while the cluster reroutes around a dead silo
                 // usually lands when sent again, and may have landed already; receivers drop repeats by sequence.
