@@ -6,7 +6,13 @@ using MrdSimulator.Gateway;
 using MrdSimulator.Gateway.Chaos;
 using MrdSimulator.Gateway.Configuration;
 using MrdSimulator.Gateway.Http;
+using MrdSimulator.Gateway.Planning;
 using MrdSimulator.Gateway.Tasks;
+
+if (PlanCommandLine.IsPlan(args))
+{
+    return await PlanCommand.RunAsync(args[1..], Console.Out, Console.Error);
+}
 
 if (CommandLineSwitches.WantsHelp(args))
 {

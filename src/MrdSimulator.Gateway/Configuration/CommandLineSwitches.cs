@@ -71,6 +71,7 @@ public static class CommandLineSwitches
             .AppendLine("MRD Simulator: Cisco Finesse non-voice Media Routing Domain APIs (REST, notifications, XMPP, tasks, chaos).")
             .AppendLine()
             .AppendLine("Usage: dotnet run --project src/MrdSimulator.Gateway -- [switches]")
+            .AppendLine("       dotnet run --project src/MrdSimulator.Gateway -- plan [switches]   (capacity planner on a virtual clock; plan --help)")
             .AppendLine()
             .AppendLine("Switches:");
         var width = Help.Max(h => h.Switch.Length) + 2;
@@ -122,7 +123,7 @@ public static class CommandLineSwitches
         return null;
     }
 
-    private static int Distance(string a, string b)
+    internal static int Distance(string a, string b)
     {
         a = a.ToLowerInvariant();
         b = b.ToLowerInvariant();

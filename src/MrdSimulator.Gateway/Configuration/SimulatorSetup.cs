@@ -204,7 +204,7 @@ public static class SimulatorSetup
         IPAddress.TryParse(options.AdvertisedAddress, out var address) ? address : throw new OptionsException("--advertised-address", $"'{options.AdvertisedAddress}' is not an IP address");
 
     /// <summary>A port the OS says is free on loopback now (a race only with another process binding it in the next moment).</summary>
-    private static int FreeLoopbackPort()
+    internal static int FreeLoopbackPort()
     {
         using var probe = new TcpListener(IPAddress.Loopback, 0);
         probe.Start();

@@ -4,8 +4,9 @@ using MrdSimulator.Domain.Tasks;
 namespace MrdSimulator.GrainInterfaces.Tasks;
 
 /// <summary>One CCE task of a contact: the first submission, or a resubmission after a transfer.</summary>
+/// <param name="LastOfferedAt">The latest offer: for a handled task, the offer its agent took (earlier ones rang out).</param>
 [GenerateSerializer, Immutable, Alias("TaskLeg")]
-public sealed record TaskLeg(string TaskId, int MrdId, TaskOutcome Outcome, DateTime EnqueuedAt, int Offers = 0, int Ronas = 0, DateTime? EndedAt = null, DateTime? FirstOfferedAt = null);
+public sealed record TaskLeg(string TaskId, int MrdId, TaskOutcome Outcome, DateTime EnqueuedAt, int Offers = 0, int Ronas = 0, DateTime? EndedAt = null, DateTime? FirstOfferedAt = null, DateTime? LastOfferedAt = null);
 
 /// <summary>A CCP task contact as the poll URL shows it, with the ledger of the CCE tasks it went through.</summary>
 /// <param name="StatusChangedAt">When <paramref name="Status"/> or <paramref name="StatusReason"/> last changed (the social contact's statusTimestamp).</param>

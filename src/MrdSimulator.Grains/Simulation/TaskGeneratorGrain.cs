@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using MrdSimulator.Domain.Directory;
+using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.GrainInterfaces.References;
 using MrdSimulator.GrainInterfaces.Simulation;
@@ -9,17 +10,23 @@ using MrdSimulator.GrainInterfaces.Tasks;
 namespace MrdSimulator.Grains.Simulation;
 
 /// <summary>
-/// Submits tasks to one script selector with exponential inter-arrival times, through the same contact and queue
-/// grains as a CCP client. Kept alive while it runs: its schedule lives only here.
+/// Submits tasks to one script selector as a Poisson process (constant rate, or following a rate profile), through
+/// the same contact and queue grains as a CCP client; impatient customers cancel their task as a CCP client would.
+/// Kept alive while it runs: its schedule lives only here.
 /// </summary>
 [KeepAlive]
-public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationWork work) : Grain, ITaskGeneratorGrain
+public sealed class TaskGeneratorGrain(
+    SimulatorDirectory directory,
+    SimulationWork work,
+    [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, ITaskGeneratorGrain
 {
     private readonly List<string> _submitted = [];
     private GeneratorProfile? _profile;
     private Random _random = new(7);
+    private Random _patience = new(7);
     private IDisposable? _timer;
     private long _count;
+    private long _started;
 
     private int MrdId => (int)this.GetPrimaryKeyLong();
 
@@ -32,6 +39,10 @@ public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationW
 
         _profile = profile;
         _random = new Random(profile.Seed);
+
+        // Patience has its own stream, so a run with impatient customers sees the same arrivals and work as one without.
+        _patience = new Random(unchecked(profile.Seed * 31 + 17));
+        _started = clock.GetTimestamp();
         ScheduleNext();
         return ValueTask.FromResult(true);
     }
@@ -48,7 +59,14 @@ public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationW
 
     private void ScheduleNext()
     {
-        var gap = Exponential(3600 / _profile!.TasksPerHour);
+        var profile = _profile!;
+        var elapsed = clock.GetElapsedTime(_started).TotalSeconds;
+        if (_random.NextArrival(elapsed, profile.TasksPerHour, profile.Profile) is not { } gap)
+        {
+            _profile = null;
+            return;
+        }
+
         _timer = this.After(TimeSpan.FromSeconds(gap), work, ArriveAsync);
     }
 
@@ -60,7 +78,7 @@ public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationW
         }
 
         _count++;
-        TimeSpan? hint = profile.MeanWorkSeconds is { } mean ? TimeSpan.FromSeconds(Exponential(mean)) : null;
+        TimeSpan? hint = profile.MeanWorkSeconds is { } mean ? TimeSpan.FromSeconds(_random.Work(mean, profile.Work)) : null;
         if (profile.MaxTasks is null || _count < profile.MaxTasks)
         {
             ScheduleNext();
@@ -77,9 +95,15 @@ public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationW
         {
             // A queue at its limit refuses the arrival, as it answers a CCP client 503.
             var result = await GrainFactory.Get<IContactGrain>(contactId).SubmitAsync(directory.Feeds.Count > 0 ? directory.Feeds[0].Id : 0, task, hint);
-            if (result.Contact is not null && profile.MaxTasks is not null)
+            if (result.Contact is not null && profile.IsBounded)
             {
                 _submitted.Add(contactId);
+            }
+
+            if (result.Contact is not null && profile.MeanPatienceSeconds is { } patience)
+            {
+                // The customer gives up after its patience; once an agent has the task the cancel is refused, as CCP refuses it.
+                this.After(TimeSpan.FromSeconds(_patience.Exponential(patience)), work, async () => await GrainFactory.Get<IContactGrain>(contactId).CancelAsync());
             }
         }
         catch (LimitExceededException)
@@ -87,7 +111,4 @@ public sealed class TaskGeneratorGrain(SimulatorDirectory directory, SimulationW
             // The queue is overloaded: the arrival is refused, as a 503 would refuse a CCP client.
         }
     }
-
-    /// <summary>Exponential sample rounded to whole ticks, so replaying a run gives the same times.</summary>
-    private double Exponential(double mean) => TimeSpan.FromSeconds(-mean * Math.Log(1 - _random.NextDouble())).Ticks / (double)TimeSpan.TicksPerSecond;
 }

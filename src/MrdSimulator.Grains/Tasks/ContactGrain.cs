@@ -194,7 +194,7 @@ public sealed class ContactGrain(
             switch (e.Kind)
             {
                 case ContactEventKind.Offered:
-                    record = record.WithLeg(e.TaskId, l => l with { Offers = l.Offers + 1, FirstOfferedAt = l.FirstOfferedAt ?? e.At }) with
+                    record = record.WithLeg(e.TaskId, l => l with { Offers = l.Offers + 1, FirstOfferedAt = l.FirstOfferedAt ?? e.At, LastOfferedAt = e.At }) with
                     {
                         Status = ContactStatus.Reserved,
                         StatusReason = ContactReasons.ExternallyRouted,
