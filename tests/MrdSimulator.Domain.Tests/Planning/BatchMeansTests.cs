@@ -8,6 +8,10 @@ public sealed class BatchMeansTests(ITestOutputHelper output)
     private static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
+    /// <summary>How many of 1 000 intervals, each from a fresh sample, contain <paramref name="truth"/>.</summary>
+    private static int Covered(double truth, Func<ConfidenceInterval> interval) =>
+        Enumerable.Range(0, 1000).Count(_ => interval().Contains(truth));
+
     [Fact]
     public void BatchMeansMeanEqualsThePlainMean()
     {
@@ -47,18 +51,7 @@ public sealed class BatchMeansTests(ITestOutputHelper output)
     public void BatchMeansCoversTheTrueMeanOfIidNormalsAbout95PercentOfTheTime()
     {
         var random = new Random(2024);
-        var covered = 0;
-        for (var repetition = 0; repetition < 1000; repetition++)
-        {
-            var values = new double[1000];
-            for (var i = 0; i < values.Length; i++)
-            {
-                values[i] = 5 + 2 * Normal(random);
-            }
-
-            covered += BatchMeans.Mean(values).Contains(5) ? 1 : 0;
-        }
-
+        var covered = Covered(5, () => BatchMeans.Mean(Enumerable.Range(0, 1000).Select(_ => 5 + 2 * Normal(random)).ToArray()));
         output.WriteLine($"covered {covered} of 1000");
         Assert.InRange(covered, 920, 980);
     }
@@ -117,23 +110,12 @@ public sealed class BatchMeansTests(ITestOutputHelper output)
         // 70 % of tasks answered, an answered task's wait exponential with mean 10 s: the ratio of summed waits to
         // answered tasks estimates 10 s, and its interval should cover 10 about 95 % of the time.
         var random = new Random(11);
-        var covered = 0;
-        for (var repetition = 0; repetition < 1000; repetition++)
+        var covered = Covered(10, () =>
         {
-            var waits = new double[2000];
-            var answered = new double[2000];
-            for (var i = 0; i < waits.Length; i++)
-            {
-                if (random.NextDouble() < 0.7)
-                {
-                    answered[i] = 1;
-                    waits[i] = -Math.Log(1 - random.NextDouble()) * 10;
-                }
-            }
-
-            covered += BatchMeans.Ratio(waits, answered).Contains(10) ? 1 : 0;
-        }
-
+            var answered = Enumerable.Range(0, 2000).Select(_ => random.NextDouble() < 0.7 ? 1.0 : 0.0).ToArray();
+            var waits = answered.Select(a => a * -Math.Log(1 - random.NextDouble()) * 10).ToArray();
+            return BatchMeans.Ratio(waits, answered);
+        });
         output.WriteLine($"covered {covered} of 1000");
         Assert.InRange(covered, 920, 980);
     }
