@@ -26,6 +26,12 @@ namespace MrdSimulator.Domain.Planning;
 /// integer first parameter, which is that tail). As θ → 0 the tail becomes the Poisson(Nμt) tail, Erlang C's
 /// answer. The negative binomial terms are also built in log space, with one running sum over k.
 /// </para>
+/// <para>
+/// Model and measures as in Garnett, Mandelbaum &amp; Reiman, "Designing a call center with impatient customers"
+/// (MSOM 4(3), 2002); the closed forms above are derived here from the chain and checked in the tests against
+/// uniformisation of the tagged task's chain, the θ = μ case (the number in system is then Poisson, as in M/M/∞)
+/// and a Monte Carlo.
+/// </para>
 /// </remarks>
 public static class ErlangA
 {

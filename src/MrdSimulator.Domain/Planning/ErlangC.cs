@@ -8,7 +8,7 @@ namespace MrdSimulator.Domain.Planning;
 /// Erlang B comes from the recurrence B₀ = 1, B_k = A·B_{k−1} / (k + A·B_{k−1}), whose terms stay in [0, 1], so
 /// hundreds of agents neither overflow A^N/N! nor lose the sum to cancellation. Then
 /// C = N·B / (N − A(1 − B)), the mean wait C/(Nμ − λ) and the service level 1 − C·e^{−(Nμ − λ)t}
-/// (Gross &amp; Harris, <i>Fundamentals of Queueing Theory</i>, §2.3; Cooper, <i>Introduction to Queueing Theory</i>, §3.4).
+/// (Gross &amp; Harris, <i>Fundamentals of Queueing Theory</i>, the M/M/c queue).
 /// </remarks>
 public static class ErlangC
 {

@@ -8,9 +8,9 @@ public sealed class ErlangCFormulaTests
         ErlangC.Evaluate(new QueueModel(new Workload(erlangs / handleSeconds * 3600, handleSeconds), agents, thresholdSeconds));
 
     // Published values: 10 agents at 8 erlangs wait with probability ≈ 0.409 (the figure the Grains tests' Erlang C
-    // helper was checked against); 10 servers at 6 erlangs ≈ 0.10 ("from the Erlang C curve, the probability of
-    // waiting is about 0.10": 120 customers/h, 3 min each, 10 assistants, a worked exercise quoted in the
-    // Nemotron-CC-Math corpus); Erlang B for 30 lines at 25 erlangs ≈ 0.05 (Wolfram's ErlangB documentation).
+    // helper was checked against); 10 servers at 6 erlangs ≈ 0.10 (a textbook exercise: 120 customers/h, 3 min
+    // each, 10 assistants, "from the Erlang C curve the probability of waiting is about 0.10"); Erlang B for 30
+    // lines at 25 erlangs ≈ 0.05 (the Erlang B example in Wolfram's queueing documentation).
     [Fact]
     public void ErlangCMatchesPublishedTableValue()
     {
