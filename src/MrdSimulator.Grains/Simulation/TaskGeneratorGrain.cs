@@ -32,7 +32,7 @@ public sealed class TaskGeneratorGrain(
 
     public ValueTask<bool> StartAsync(GeneratorProfile profile)
     {
-        if (_profile is not null || profile.TasksPerHour <= 0)
+        if (_profile is not null || (profile.Profile is null && profile.TasksPerHour <= 0))
         {
             return ValueTask.FromResult(false);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MrdSimulator.Domain.Directory;
+using MrdSimulator.Domain.Planning;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Simulation;
@@ -73,7 +74,7 @@ public sealed class ErlangCTests(ITestOutputHelper output)
         var pWait = steady.Count(w => w > 0) / (double)steady.Length;
         var meanWait = steady.Average();
         var offered = load * Agents;
-        var c = ErlangC(Agents, offered);
+        var c = ErlangC.ProbabilityOfWait(Agents, offered);
         var expectedWait = c * MeanWork / (Agents - offered);
         var occupancy = (await silo.CapacityAsync(5000)).AgentOccupancy;
         output.WriteLine(FormattableString.Invariant(
@@ -81,27 +82,6 @@ public sealed class ErlangCTests(ITestOutputHelper output)
         Assert.InRange(pWait, c - 0.03, c + 0.03);
         Assert.InRange(meanWait, expectedWait * 0.9, expectedWait * 1.1);
         Assert.InRange(occupancy!.Value, load - 0.03, load + 0.03);
-    }
-
-    /// <summary>Erlang C: probability an arrival waits, for N servers and offered load A erlangs (A &lt; N).</summary>
-    public static double ErlangC(int servers, double erlangs)
-    {
-        // Erlang B by the stable recurrence, then C = N·B / (N − A(1 − B)).
-        var b = 1.0;
-        for (var k = 1; k <= servers; k++)
-        {
-            b = erlangs * b / (k + erlangs * b);
-        }
-
-        return servers * b / (servers - erlangs * (1 - b));
-    }
-
-    [Fact]
-    public void ErlangCFormulaMatchesPublishedValues()
-    {
-        // A classic table value: 10 agents, 8 erlangs → P(wait) ≈ 0.409.
-        Assert.Equal(0.4092, ErlangC(10, 8), 3);
-        Assert.Equal(1.0, ErlangC(1, 0.999999), 3);
     }
 
     private static double[] FcfsWaits((long Arrival, long Work)[] tasks, int servers)
