@@ -22,8 +22,10 @@ public readonly record struct QueueSample(double AtSeconds, int Length);
 /// What a planner run measured, after its warm-up: the figures a planner asks for, each with a confidence interval,
 /// and the series the report draws. Every task counts where it arrived (its interval) and in arrival order.
 /// </summary>
+/// <param name="SimulatedSeconds">Simulated time the run took, drain included.</param>
 public sealed record PlanFigures(
     int Agents,
+    double SimulatedSeconds,
     int Measured,
     int WarmUpTasks,
     int Handled,
@@ -63,6 +65,7 @@ public sealed record PlanFigures(
         var answered = tasks.Where(t => t.Fate == TaskFate.Answered).ToArray();
         return new PlanFigures(
             run.Agents,
+            run.SimulatedSeconds,
             tasks.Length,
             warmUp,
             answered.Length,

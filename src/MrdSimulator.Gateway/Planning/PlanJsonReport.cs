@@ -97,7 +97,7 @@ public static class PlanJsonReport
             }
 
             json.WriteEndArray();
-            json.WriteNumber("simulatedSeconds", result.SimulatedSeconds);
+            json.WriteNumber("simulatedSeconds", f.SimulatedSeconds);
             json.WriteNumber("elapsedSeconds", Math.Round(result.Elapsed.TotalSeconds, 3));
             json.WriteNumber("events", result.TimerEvents);
             json.WriteEndObject();

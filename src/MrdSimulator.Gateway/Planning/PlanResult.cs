@@ -33,7 +33,6 @@ public sealed record PlanResult(
     IReadOnlyList<FormulaFigures?> IntervalFormulas,
     StaffingAnswer? Staffing,
     IReadOnlyList<IntervalStaffing> IntervalStaffing,
-    double SimulatedSeconds,
     TimeSpan Elapsed,
     long TimerEvents)
 {

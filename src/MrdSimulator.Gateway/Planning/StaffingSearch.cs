@@ -18,34 +18,57 @@ public static class StaffingSearch
     {
         var formula = FormulaAgents(options);
         var tried = new Dictionary<int, PlanFigures>();
-        async Task<bool> MeetsAsync(int agents)
+
+        // Candidates are simulated two at a time (independent silos in this process): the answer is usually the
+        // formula's or next to it, so the first pair often settles it.
+        async Task TryAsync(params int[] counts)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!tried.TryGetValue(agents, out var figures))
+            var fresh = counts.Where(n => n >= 1 && !tried.ContainsKey(n)).Distinct().ToArray();
+            var figures = await Task.WhenAll(fresh.Select(n => simulate(options, n)));
+            for (var i = 0; i < fresh.Length; i++)
             {
-                tried[agents] = figures = await simulate(options, agents);
+                tried[fresh[i]] = figures[i];
             }
-
-            return Meets(figures, options);
         }
 
+        bool MeetsAt(int n) => Meets(tried[n], options);
+
         var agents = Math.Max(1, formula);
-        if (await MeetsAsync(agents))
+        await TryAsync(agents, agents - 1);
+        if (MeetsAt(agents))
         {
-            while (agents > 1 && await MeetsAsync(agents - 1))
+            while (agents > 1)
             {
+                if (!tried.ContainsKey(agents - 1))
+                {
+                    await TryAsync(agents - 1, agents - 2);
+                }
+
+                if (!MeetsAt(agents - 1))
+                {
+                    break;
+                }
+
                 agents--;
             }
         }
         else
         {
             var limit = Math.Max(agents * 4, agents + 20);
-            while (!await MeetsAsync(++agents))
+            while (!MeetsAt(agents))
             {
                 if (agents >= limit)
                 {
                     throw new InvalidOperationException($"No staffing up to {limit} agents met the target; check the target and the model");
                 }
+
+                if (!tried.ContainsKey(agents + 1))
+                {
+                    await TryAsync(agents + 1, agents + 2);
+                }
+
+                agents++;
             }
         }
 
