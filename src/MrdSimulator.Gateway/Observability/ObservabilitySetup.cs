@@ -32,6 +32,7 @@ public static class ObservabilitySetup
         services.AddHostedService(sp => sp.GetRequiredService<DashboardHistory>());
         services.AddSingleton<DashboardSnapshotBuilder>();
         services.AddConventionalSections();
+        services.AddDashboardSection<Tasks.TimeScaleDashboardSection>();
         return services;
     }
 

@@ -16,6 +16,7 @@ public static class CapacityApi
             IGrainFactory grains,
             SimulatorDirectory directory,
             TaskSimulationOptions options,
+            GeneratorStart generatorStart,
             [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time) =>
         {
             var mrds = new List<CapacitySnapshot>();
@@ -26,10 +27,16 @@ public static class CapacityApi
                 mrds.Add(await grains.Get<IMrdStatsGrain>(mrd.Id).GetCapacityAsync() with { Queued = queue.Queued });
             }
 
+            var now = time.GetUtcNow();
+            var generated = TimeScaleAdvice.Arrivals(mrds, options.TasksPerHour, generatorStart.At is { } at ? now - at : null);
             return Results.Json(new
             {
-                simulatedTime = time.GetUtcNow(),
+                simulatedTime = now,
                 timeScale = options.TimeScale,
+                distortionBound = CapacitySnapshot.DistortionBound,
+                warning = TimeScaleAdvice.Warning(mrds, options.TimeScale, generated),
+                taskRate = options.TasksPerHour,
+                arrivals = generated,
                 mrds,
             });
         });

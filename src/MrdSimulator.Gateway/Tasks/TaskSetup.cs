@@ -107,6 +107,7 @@ public static class TaskSetup
         });
         options = options with { AdminToken = string.IsNullOrEmpty(options.AdminToken) ? Convert.ToHexString(RandomNumberGenerator.GetBytes(16)) : options.AdminToken };
         services.AddSingleton(options);
+        services.AddSingleton<GeneratorStart>();
 
         // The grains' clock only: Orleans' membership, messaging and collection keep real time.
         if (options.TimeScale != 1)
@@ -132,7 +133,12 @@ public static class TaskSetup
         }
     }
 
-    private sealed class SimulationHost(IGrainFactory grains, SimulatorDirectory directory, TaskSimulationOptions options) : IHostedService
+    private sealed class SimulationHost(
+        IGrainFactory grains,
+        SimulatorDirectory directory,
+        TaskSimulationOptions options,
+        GeneratorStart generatorStart,
+        [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider time) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
@@ -160,12 +166,25 @@ public static class TaskSetup
 
                 if (options.TasksPerHour > 0 && directory.ScriptSelectorFor(mrd.Id) is { } selector)
                 {
+                    generatorStart.At ??= time.GetUtcNow();
                     await grains.GetGrain<ITaskGeneratorGrain>(mrd.Id).StartAsync(new GeneratorProfile(options.TasksPerHour, selector.Name, Seed: mrd.Id));
                     Console.WriteLine(FormattableString.Invariant($"Generating {options.TasksPerHour} tasks per hour on {selector.Name} (time scale {options.TimeScale})"));
                 }
+            }
+
+            // Said once, after the traffic it is about; it never stops start-up.
+            if (TimeScaleAdvice.StartupLine(options) is { } advice)
+            {
+                Console.WriteLine(advice);
             }
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+}
+
+/// <summary>When this process started the task generators (simulated time), so the capacity report can show the arrival rate they achieved.</summary>
+public sealed class GeneratorStart
+{
+    public DateTimeOffset? At { get; set; }
 }

@@ -61,4 +61,36 @@ public sealed record MrdStatsDelta
 
     [Id(14)]
     public double BusySeconds { get; init; }
+
+    /// <summary>
+    /// Tasks a bot agent closed with its timings measured, and what the real-time hops added to them in simulated
+    /// seconds (sums; the maxima are not additive and are combined by max). See docs/capacity.md, "Live time scaling".
+    /// </summary>
+    [Id(15)]
+    public long TimedTasks { get; init; }
+
+    /// <summary>Offer stamped by the Media grain → START landing there, minus the bot's intended accept delay.</summary>
+    [Id(16)]
+    public double OfferLagSeconds { get; init; }
+
+    [Id(17)]
+    public double MaxOfferLagSeconds { get; init; }
+
+    /// <summary>START landing → CLOSE acknowledged, minus the bot's intended handle time and wrap-up.</summary>
+    [Id(18)]
+    public double HandleInflationSeconds { get; init; }
+
+    [Id(19)]
+    public double MaxHandleInflationSeconds { get; init; }
+
+    /// <summary>The bots' intended handle time plus wrap-up: what the inflation is measured against.</summary>
+    [Id(20)]
+    public double IntendedHandleSeconds { get; init; }
+
+    /// <summary>Bot timers that fired, and how late in sum (clock at the callback − due time).</summary>
+    [Id(21)]
+    public long TimerFirings { get; init; }
+
+    [Id(22)]
+    public double TimerLatenessSeconds { get; init; }
 }

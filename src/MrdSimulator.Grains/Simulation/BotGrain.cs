@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
+using Microsoft.Extensions.DependencyInjection;
 using MrdSimulator.Domain.Media;
 using MrdSimulator.Domain.Tasks;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Notifications;
 using MrdSimulator.GrainInterfaces.Simulation;
+using MrdSimulator.Grains.Messaging;
 
 namespace MrdSimulator.Grains.Simulation;
 
@@ -14,9 +16,10 @@ namespace MrdSimulator.Grains.Simulation;
 /// offer has no timer, and its state lives only here.
 /// </summary>
 [KeepAlive]
-public sealed class BotGrain(SimulationWork work) : Grain, IBotGrain
+public sealed class BotGrain(SimulationWork work, GrainOutbox outbox, [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IBotGrain
 {
     private readonly HashSet<string> _known = new(StringComparer.Ordinal);
+    private readonly BotTimings _timings = new(clock, outbox);
     private MediaGrainKey _key;
     private BotProfile _profile = new();
     private Random _random = new(1);
@@ -41,6 +44,7 @@ public sealed class BotGrain(SimulationWork work) : Grain, IBotGrain
         _running = true;
         _profile = profile;
         _random = new Random(profile.Seed);
+        _timings.Use(_key.MrdId, profile);
         await Media.SubscribeAsync(this.AsReference<IUpdateSubscriber>(), lease: null);
         await Media.ApplyAsync(MediaRequest.Login(profile.MaxDialogLimit, InterruptAction.Accept, DialogLogoutAction.Transfer), null);
         await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.Ready), null);
@@ -97,25 +101,29 @@ public sealed class BotGrain(SimulationWork work) : Grain, IBotGrain
             return;
         }
 
-        After(_profile.AcceptDelaySeconds, () => WorkAsync(dialogId));
+        After(dialogId, _profile.AcceptDelaySeconds, () => WorkAsync(dialogId));
     }
 
     private async Task WorkAsync(string dialogId)
     {
+        _timings.Fired(dialogId);
         if (await Media.ActAsync(dialogId, DialogAction.Accept, null, null) != DialogActResult.Accepted
             || await Media.ActAsync(dialogId, DialogAction.Start, null, null) != DialogActResult.Accepted)
         {
             _known.Remove(dialogId);
+            _timings.Forget(dialogId);
             return;
         }
 
         var dialog = (await Media.GetDialogsAsync()).Dialogs.Find(d => d.Id == dialogId);
         var handle = dialog?.WorkHint?.TotalSeconds ?? Exponential(_profile.MeanHandleSeconds);
-        After(handle, () => WrapUpAsync(dialogId));
+        _timings.Started(dialogId, dialog, handle);
+        After(dialogId, handle, () => WrapUpAsync(dialogId));
     }
 
     private async Task WrapUpAsync(string dialogId)
     {
+        _timings.Fired(dialogId);
         if (_profile.WrapUpSeconds <= 0)
         {
             await CloseAsync(dialogId);
@@ -123,13 +131,14 @@ public sealed class BotGrain(SimulationWork work) : Grain, IBotGrain
         }
 
         await Media.ActAsync(dialogId, DialogAction.WrapUp, null, null);
-        After(_profile.WrapUpSeconds, () => CloseAsync(dialogId));
+        After(dialogId, _profile.WrapUpSeconds, () => CloseAsync(dialogId));
     }
 
     private async Task CloseAsync(string dialogId)
     {
         _known.Remove(dialogId);
-        await Media.ActAsync(dialogId, DialogAction.Close, null, null);
+        _timings.Fired(dialogId);
+        _timings.Closed(dialogId, await Media.ActAsync(dialogId, DialogAction.Close, null, null) == DialogActResult.Accepted);
         if (_running && !_onBreak && _known.Count == 0 && _random.NextDouble() < _profile.BreakProbability)
         {
             var effect = await Media.ApplyAsync(MediaRequest.ChangeState(AgentState.NotReady, _profile.BreakReasonCodeId), null);
@@ -160,6 +169,13 @@ public sealed class BotGrain(SimulationWork work) : Grain, IBotGrain
     });
 
     private void After(double seconds, Func<Task> action) => this.After(TimeSpan.FromSeconds(Math.Max(0, seconds)), work, action);
+
+    /// <summary>A step of a dialog's work: its timer's lateness is part of the distortion the bot reports.</summary>
+    private void After(string dialogId, double seconds, Func<Task> action)
+    {
+        _timings.Armed(dialogId, seconds);
+        After(seconds, action);
+    }
 
     private double Exponential(double mean) => mean <= 0 ? 0 : -mean * Math.Log(1 - _random.NextDouble());
 

@@ -23,6 +23,9 @@ public sealed class MrdStatsAccumulator
     private int? _queueLength;
     private double _staffed;
     private double _busy;
+    private BotTaskTiming _timings;
+    private double _maxOfferLag;
+    private double _maxInflation;
     private bool _dirty;
 
     public bool IsEmpty => !_dirty;
@@ -104,6 +107,15 @@ public sealed class MrdStatsAccumulator
         _dirty = true;
     }
 
+    /// <summary>One task a bot closed: what the real-time hops added to it (docs/capacity.md, "Live time scaling").</summary>
+    public void BotTask(in BotTaskTiming task)
+    {
+        _timings = _timings.Plus(task);
+        _maxOfferLag = Math.Max(_maxOfferLag, task.OfferLagSeconds);
+        _maxInflation = Math.Max(_maxInflation, task.HandleInflationSeconds);
+        _dirty = true;
+    }
+
     /// <summary>The changes so far as one delta; the accumulator starts over.</summary>
     public MrdStatsDelta Take()
     {
@@ -124,12 +136,21 @@ public sealed class MrdStatsAccumulator
             QueueLength = _queueLength,
             StaffedSeconds = _staffed,
             BusySeconds = _busy,
+            TimedTasks = _timings.Tasks,
+            OfferLagSeconds = _timings.OfferLagSeconds,
+            MaxOfferLagSeconds = _maxOfferLag,
+            HandleInflationSeconds = _timings.HandleInflationSeconds,
+            MaxHandleInflationSeconds = _maxInflation,
+            IntendedHandleSeconds = _timings.IntendedHandleSeconds,
+            TimerFirings = _timings.TimerFirings,
+            TimerLatenessSeconds = _timings.TimerLatenessSeconds,
         };
         _states = null;
         _signIns = null;
         _waits = null;
         _submitted = _routed = _withinThreshold = _handled = _transferred = _abandoned = _expired = _ronas = 0;
-        _handleSeconds = _staffed = _busy = 0;
+        _handleSeconds = _staffed = _busy = _maxOfferLag = _maxInflation = 0;
+        _timings = default;
         _queueLength = null;
         _dirty = false;
         return delta;

@@ -29,6 +29,9 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
     private int _queued;
     private double _staffed;
     private double _busy;
+    private BotTaskTiming _timings;
+    private double _maxOfferLag;
+    private double _maxInflation;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -79,6 +82,10 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
         _queued = delta.QueueLength ?? _queued;
         _staffed += delta.StaffedSeconds;
         _busy += delta.BusySeconds;
+        _timings = _timings.Plus(new BotTaskTiming(
+            delta.TimedTasks, delta.OfferLagSeconds, delta.HandleInflationSeconds, delta.IntendedHandleSeconds, delta.TimerFirings, delta.TimerLatenessSeconds));
+        _maxOfferLag = Math.Max(_maxOfferLag, delta.MaxOfferLagSeconds);
+        _maxInflation = Math.Max(_maxInflation, delta.MaxHandleInflationSeconds);
         return ValueTask.CompletedTask;
     }
 
@@ -98,6 +105,7 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
     private CapacitySnapshot Capacity()
     {
         var slDenominator = _routed + _abandoned + _expired;
+        var timed = _timings.Tasks > 0;
         return new CapacitySnapshot(
             _mrd.Id,
             _mrd.Name,
@@ -117,6 +125,15 @@ public sealed class MrdStatsGrain(SimulatorDirectory directory) : Grain, IMrdSta
             _staffed <= 0 ? null : _busy / _staffed,
             _staffed,
             _busy,
-            _handled == 0 ? 0 : _handleSeconds / _handled);
+            _handled == 0 ? 0 : _handleSeconds / _handled,
+            _timings.Tasks,
+            PerTask(_timings.OfferLagSeconds),
+            timed ? _maxOfferLag : null,
+            PerTask(_timings.HandleInflationSeconds),
+            timed ? _maxInflation : null,
+            _timings.TimerFirings == 0 ? null : _timings.TimerLatenessSeconds / _timings.TimerFirings,
+            PerTask(_timings.IntendedHandleSeconds));
+
+        double? PerTask(double sum) => timed ? sum / _timings.Tasks : null;
     }
 }

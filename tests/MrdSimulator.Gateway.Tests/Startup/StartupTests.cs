@@ -142,6 +142,28 @@ public sealed class StartupTests
         Assert.Matches("^Admin token for /admin/capacity, /admin/faults and /admin/chaos \\(Authorization: Bearer …\\): [A-Za-z0-9_-]{32}$", line.TrimEnd());
     }
 
+    [Theory]
+    [InlineData("6000", true)]
+    [InlineData("1", false)]
+    public async Task ATimeScaleWithBotsPrintsOneLineEstimatingTheDistortionAndStillStarts(string scale, bool printed)
+    {
+        var (_, stdout, _) = await GatewayProcess.RunUntilAsync(
+            "listening on", "--time-scale", scale, "--bots", "2", "--task-rate", "10", "--handle-time", "300", "--urls", "http://127.0.0.1:0", "--xmpp-port", "-1");
+
+        var lines = stdout.Split('\n').Where(l => l.Contains("real-time hops", StringComparison.Ordinal)).ToList();
+        if (!printed)
+        {
+            Assert.Empty(lines);
+            return;
+        }
+
+        var line = Assert.Single(lines).TrimEnd();
+        Assert.StartsWith("Warning: time scale 6000: each task's real-time hops (~", line, StringComparison.Ordinal);
+        Assert.Contains("over the 1% bound", line, StringComparison.Ordinal);
+        Assert.EndsWith("use `mrdsim plan` (docs/capacity.md) for exact capacity answers", line, StringComparison.Ordinal);
+        Assert.Contains("listening on", stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void SectionSettingsAndHostSettingsAreNotMistakenForUnknownSwitches()
     {

@@ -45,6 +45,7 @@ public static class DashboardSectionRegistration
     [
         ("queued", "Queued"), ("submitted", "Submitted"), ("offered", "Offered"), ("handled", "Handled"), ("abandoned", "Abandoned"),
         ("expired", "Expired"), ("rona", "RONA"), ("wait", "Wait"), ("service_level", "Service level"), ("occupancy", "Occupancy"),
+        ("time_distortion", "Time distortion"),
     ];
 
     /// <summary>

@@ -39,6 +39,8 @@ public sealed class TaskCensus : IGrainMetricSource, IDisposable
             "Offers within the MRD's service level threshold ÷ (offered + abandoned + expired), since the start");
         meter.CreateObservableGauge("mrdsim.tasks.occupancy", () => PerMrd(f => f.Capacity.AgentOccupancy), "1",
             "Agent time with at least one live dialog ÷ signed-in agent time, since the start");
+        meter.CreateObservableGauge("mrdsim.tasks.time_distortion", () => PerMrd(f => f.Capacity.TimeDistortion), "1",
+            "Simulated time real-time hops add to each bot task (offer lag + handle inflation) ÷ the intended handle time; over 0.01 the live run models a heavier load (docs/capacity.md)");
         meter.CreateObservableCounter(WaitHistogram.BucketsInstrument, ObserveWaitBuckets, "{task}",
             "Offers whose queue wait was at most le seconds (cumulative; le=+Inf counts every offer)");
         meter.CreateObservableCounter(WaitHistogram.SumInstrument, () => PerMrd<double>(f => f.WaitSeconds), "s", "Sum of the queue waits of every offer");
