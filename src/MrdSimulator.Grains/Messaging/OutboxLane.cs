@@ -20,6 +20,7 @@ internal abstract class OutboxLane(GrainOutbox outbox)
     private bool _pumping;
     private bool _retired;
     private TaskCompletionSource? _idle;
+    private Action? _startPump;
 
     protected Lock Gate { get; } = new();
 
@@ -81,12 +82,27 @@ internal abstract class OutboxLane(GrainOutbox outbox)
             _pumping = true;
         }
 
-        Outbox.Work.Begin();
+        if (Deferrable)
+        {
+            Outbox.Work.BeginDeferred(_startPump ??= StartPump);
+        }
+        else
+        {
+            Outbox.Work.Begin();
+            StartPump();
+        }
 
-        // Off the posting grain's turn and without its execution context (request context, activity).
-        ThreadPool.UnsafeQueueUserWorkItem(static lane => _ = lane.PumpAsync(), this, preferLocal: false);
         return true;
     }
+
+    /// <summary>
+    /// Whether the first delivery may wait until the simulation is otherwise quiet (<see cref="SimulationWork.BeginDeferred"/>):
+    /// for lanes whose messages add up and whose target only reports them.
+    /// </summary>
+    protected virtual bool Deferrable => false;
+
+    // Off the posting grain's turn and without its execution context (request context, activity).
+    private void StartPump() => ThreadPool.UnsafeQueueUserWorkItem(static lane => _ = lane.PumpAsync(), this, preferLocal: false);
 
     private async Task PumpAsync()
     {

@@ -105,6 +105,9 @@ internal sealed class StatsLane(GrainOutbox outbox, int mrdId) : OutboxLane(outb
 
     protected override bool Reliable => true;
 
+    // A step of a discrete-event run changes the figures several times; one delivery at its end carries them all.
+    protected override bool Deferrable => true;
+
     protected override bool HasPending => !_accumulator.IsEmpty;
 
     public void Change<TArg>(TArg arg, Action<MrdStatsAccumulator, TArg> change) => Post((arg, change), a => a.change(_accumulator, a.arg));

@@ -64,7 +64,7 @@ public sealed class BotGrain(SimulationWork work, GrainOutbox outbox, [FromKeyed
         return true;
     }
 
-    public Task OnUpdatesAsync(ImmutableArray<Update> updates)
+    public async Task OnUpdatesAsync(ImmutableArray<Update> updates)
     {
         var source = $"/Media/{_key.MrdId}/Dialogs</source>";
         foreach (var update in updates)
@@ -77,18 +77,16 @@ public sealed class BotGrain(SimulationWork work, GrainOutbox outbox, [FromKeyed
 
             if (xml.Contains("<event>POST</event>", StringComparison.Ordinal) && Between(xml, "<id>", "</id>") is { } dialogId)
             {
-                Offered(dialogId);
+                await OfferedAsync(dialogId);
             }
             else if (xml.Contains("CD_RING_NO_ANSWER", StringComparison.Ordinal))
             {
                 RangOut();
             }
         }
-
-        return Task.CompletedTask;
     }
 
-    private void Offered(string dialogId)
+    private async Task OfferedAsync(string dialogId)
     {
         if (!_running || !_known.Add(dialogId))
         {
@@ -98,6 +96,15 @@ public sealed class BotGrain(SimulationWork work, GrainOutbox outbox, [FromKeyed
         if (_random.NextDouble() < _profile.RonaProbability)
         {
             _known.Remove(dialogId);
+            return;
+        }
+
+        // No delay: accept in this turn. A timer due now would cost a tick and a separate delivery for each Update the
+        // accept and start publish, at the same simulated instant.
+        if (_profile.AcceptDelaySeconds <= 0)
+        {
+            _timings.Armed(dialogId, 0);
+            await WorkAsync(dialogId);
             return;
         }
 

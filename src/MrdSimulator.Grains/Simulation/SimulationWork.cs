@@ -10,8 +10,10 @@ public sealed class SimulationWork
 {
     private readonly object _gate = new();
     private readonly List<TaskCompletionSource> _idleWaiters = [];
+    private readonly List<Action> _deferred = [];
     private long _busy;
     private long _started;
+    private Action? _idleHandler;
 
     /// <summary>True once a discrete-event clock counts its ticks here; live clocks leave it false and ticks cost nothing.</summary>
     public bool TracksTicks { get; internal set; }
@@ -48,8 +50,39 @@ public sealed class SimulationWork
         }
     }
 
+    /// <summary>
+    /// Work that may wait until everything else in flight is done, begun now and started by <paramref name="start"/>
+    /// then (it ends like any other work). A discrete-event clock does not move meanwhile, so waiting changes no
+    /// simulated time, and changes that add up (an MRD's figures) go as one delivery per step instead of one each.
+    /// Without a discrete-event clock it starts at once.
+    /// </summary>
+    public void BeginDeferred(Action start)
+    {
+        List<Action>? due = null;
+        lock (_gate)
+        {
+            _busy++;
+            _started++;
+            if (TracksTicks)
+            {
+                _deferred.Add(start);
+                due = TakeDeferredIfOnlyThem();
+            }
+        }
+
+        if (!TracksTicks)
+        {
+            start();
+            return;
+        }
+
+        Run(due);
+    }
+
     public void End()
     {
+        Action? idle;
+        List<Action>? due;
         lock (_gate)
         {
             if (--_busy < 0)
@@ -57,16 +90,61 @@ public sealed class SimulationWork
                 throw new InvalidOperationException("Simulation work ended more often than it began");
             }
 
-            if (_busy == 0)
+            due = TakeDeferredIfOnlyThem();
+            if (_busy != 0)
             {
-                Monitor.PulseAll(_gate);
-                foreach (var waiter in _idleWaiters)
-                {
-                    waiter.TrySetResult();
-                }
-
-                _idleWaiters.Clear();
+                idle = null;
             }
+            else
+            {
+                idle = Idle();
+            }
+        }
+
+        Run(due);
+        idle?.Invoke();
+    }
+
+    private static void Run(List<Action>? starts)
+    {
+        foreach (var start in starts ?? [])
+        {
+            start();
+        }
+    }
+
+    /// <summary>Under the lock: the deferred work, taken, when nothing else is in flight.</summary>
+    private List<Action>? TakeDeferredIfOnlyThem()
+    {
+        if (_deferred.Count == 0 || _busy != _deferred.Count)
+        {
+            return null;
+        }
+
+        var due = new List<Action>(_deferred);
+        _deferred.Clear();
+        return due;
+    }
+
+    /// <summary>Under the lock, with nothing in flight: wakes the waiters and returns the idle handler to call.</summary>
+    private Action? Idle()
+    {
+        Monitor.PulseAll(_gate);
+        foreach (var waiter in _idleWaiters)
+        {
+            waiter.TrySetResult();
+        }
+
+        _idleWaiters.Clear();
+        return _idleHandler;
+    }
+
+    /// <summary>Called, outside the lock, whenever the work in flight drops to zero (the running clock's next step); null for none.</summary>
+    internal void SetIdleHandler(Action? handler)
+    {
+        lock (_gate)
+        {
+            _idleHandler = handler;
         }
     }
 
