@@ -58,22 +58,20 @@ public sealed class SimulationWork
     /// </summary>
     public void BeginDeferred(Action start)
     {
-        List<Action>? due = null;
+        if (!TracksTicks)
+        {
+            Begin();
+            start();
+            return;
+        }
+
+        List<Action>? due;
         lock (_gate)
         {
             _busy++;
             _started++;
-            if (TracksTicks)
-            {
-                _deferred.Add(start);
-                due = TakeDeferredIfOnlyThem();
-            }
-        }
-
-        if (!TracksTicks)
-        {
-            start();
-            return;
+            _deferred.Add(start);
+            due = TakeDeferredIfOnlyThem();
         }
 
         Run(due);
@@ -91,14 +89,7 @@ public sealed class SimulationWork
             }
 
             due = TakeDeferredIfOnlyThem();
-            if (_busy != 0)
-            {
-                idle = null;
-            }
-            else
-            {
-                idle = Idle();
-            }
+            idle = _busy == 0 ? Idle() : null;
         }
 
         Run(due);
