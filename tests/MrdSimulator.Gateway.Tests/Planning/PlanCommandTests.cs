@@ -31,6 +31,17 @@ public sealed class PlanCommandTests
     }
 
     [Fact]
+    public async Task PlanHelpListsEverySwitchAndTheSimulatorsHelpPointsToIt()
+    {
+        var output = new StringWriter();
+
+        Assert.Equal(0, await PlanCommand.RunAsync(["--help"], output, TextWriter.Null));
+
+        Assert.All(PlanCommandLine.Help, h => Assert.Contains(h.Switch, output.ToString(), StringComparison.Ordinal));
+        Assert.Contains("-- plan [switches]", Configuration.CommandLineSwitches.Usage(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TheSameSeedGivesTheSameAnswerAndAnotherSeedAnother()
     {
         var options = new PlanOptions { Agents = 5, TasksPerHour = 50, HandleSeconds = 300, Tasks = 2000, PatienceSeconds = 60, Seed = 11 };
