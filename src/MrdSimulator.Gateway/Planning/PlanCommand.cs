@@ -42,7 +42,7 @@ public static class PlanCommand
         {
             result = await PlanAsync(options, error, cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or ArgumentException)
         {
             await error.WriteLineAsync($"mrdsim plan: the run failed: {ex.Message}");
             return 1;
@@ -63,16 +63,10 @@ public static class PlanCommand
     {
         var clock = Stopwatch.StartNew();
         long events = 0;
-        var totals = new Lock();
         async Task<PlanFigures> SimulateAsync(PlanOptions model, int agents)
         {
             var run = await PlanSimulation.RunAsync(model, agents, cancellationToken);
-            lock (totals)
-            {
-                // A staffing search runs candidates side by side.
-                events += run.TimerEvents;
-            }
-
+            Interlocked.Add(ref events, run.TimerEvents); // a staffing search runs candidates side by side
             var figures = PlanFigures.Of(run, model);
             progress?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"mrdsim plan: {agents} agents, {run.Tasks.Count:N0} tasks in {run.Elapsed.TotalSeconds:0.0} s: service level {figures.ServiceLevel.Value:P1}, P(wait) {figures.PWait.Value:0.000}, abandoned {figures.AbandonedShare.Value:P1}"));
