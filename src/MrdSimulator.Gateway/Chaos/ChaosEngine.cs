@@ -671,6 +671,14 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
         }
 
         pending.Timer = _time.CreateTimer(_ => Release(id), null, after, Timeout.InfiniteTimeSpan);
+
+        // The interceptor read the fault set before the fault ended, and EndAsync may have released what it held
+        // before this was added: deliver it now rather than after the fault's delay.
+        Interlocked.MemoryBarrier();
+        if (fault.Status is FaultStatus.Ended or FaultStatus.Cleared)
+        {
+            Release(id);
+        }
     }
 
     private void Release(long id)
@@ -806,7 +814,9 @@ public sealed class ChaosEngine : IMediaFaults, INotificationLossObserver, IDisp
             Rebuild();
         }
 
-        // Updates a fault was holding back are delivered now: clearing returns to normal service.
+        // Updates a fault was holding back are delivered now: clearing returns to normal service. The fence pairs with
+        // Defer's: an Update deferred while the fault ends is either seen here or sees the fault ended there.
+        Interlocked.MemoryBarrier();
         foreach (var (id, pending) in _pending)
         {
             if (pending.Fault == fault)
