@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
 
@@ -22,7 +21,8 @@ public sealed class OtlpExportTests
             "mrdsim.notifications.published", "mrdsim.agents", "kestrel.active_connections",
             "mrdsim.tasks.queued", "mrdsim.tasks.offered", "mrdsim.tasks.service_level", "mrdsim.tasks.wait.buckets", "mrdsim.tasks.wait.sum",
         ];
-        var names = await WaitForAsync(() => receiver.Metrics.SelectMany(MetricNames).ToHashSet(), n => expected.All(n.Contains));
+        var names = await Eventually.ValueAsync(() => Task.FromResult(receiver.Metrics.SelectMany(MetricNames).ToHashSet()), n => expected.All(n.Contains),
+            "every expected instrument in the OTLP export (exported every 250 ms; instruments read from grains after their first reading)");
         foreach (var name in expected)
         {
             Assert.Contains(name, names);
@@ -49,7 +49,8 @@ public sealed class OtlpExportTests
         await host.SetStateAsync("1001", "READY");
 
         // Spans are exported in batches as they end, so wait for the whole chain, not just its last link.
-        var spans = await WaitForAsync(() => receiver.Traces.SelectMany(Spans).ToList(), s => ChainOf(s) is not null);
+        var spans = await Eventually.ValueAsync(() => Task.FromResult(receiver.Traces.SelectMany(Spans).ToList()), s => ChainOf(s) is not null,
+            "the READY's notification span with its grain and request spans");
 
         // The notification is a child of the Media grain's call (its context travels with the Update through the
         // outbox), which Orleans traces as a child of the client call made by the HTTP request.
@@ -74,20 +75,6 @@ public sealed class OtlpExportTests
 
     private static IEnumerable<Span> Spans(byte[] request) =>
         Protobuf.Path(request, 1, 2, 2).Select(s => new Span(Protobuf.Hex(s, 1), Protobuf.Hex(s, 2), Protobuf.Hex(s, 4), Protobuf.String(s, 5)));
-
-    private static async Task<T> WaitForAsync<T>(Func<T> read, Func<T, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        var value = read();
-        while (!done(value) && clock.Elapsed < TimeSpan.FromSeconds(8))
-        {
-            await Task.Delay(100);
-            value = read();
-        }
-
-        Assert.True(done(value), $"not received within 8 s: {value}");
-        return value;
-    }
 
     private sealed record Span(string TraceId, string SpanId, string ParentId, string Name);
 
