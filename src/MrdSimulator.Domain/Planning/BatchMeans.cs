@@ -43,7 +43,7 @@ public static class BatchMeans
 
         var mean = means.Average();
         var squares = means.Sum(m => (m - mean) * (m - mean));
-        var halfWidth = StudentT.TwoSided(confidence, batches - 1) * Math.Sqrt(squares / (batches - 1) / batches);
+        var halfWidth = TwoSidedT(confidence, batches - 1) * Math.Sqrt(squares / (batches - 1) / batches);
         return new ConfidenceInterval(mean, halfWidth, batches, size, dropped, confidence);
     }
 
@@ -95,7 +95,7 @@ public static class BatchMeans
             squares += d * d;
         }
 
-        var halfWidth = StudentT.TwoSided(confidence, batches - 1) * Math.Sqrt(squares / (batches - 1) / batches) / Math.Abs(x);
+        var halfWidth = TwoSidedT(confidence, batches - 1) * Math.Sqrt(squares / (batches - 1) / batches) / Math.Abs(x);
         return new ConfidenceInterval(ratio, halfWidth, batches, size, dropped, confidence);
     }
 
@@ -132,4 +132,8 @@ public static class BatchMeans
 
     private static double Finite(double value, string name) =>
         double.IsFinite(value) ? value : throw new ArgumentException($"An observation is {value}.", name);
+
+    /// <summary>The t multiplier of a two-sided interval at <paramref name="confidence"/> (Math.NET's Student t quantile).</summary>
+    private static double TwoSidedT(double confidence, int degreesOfFreedom) =>
+        MathNet.Numerics.Distributions.StudentT.InvCDF(0, 1, degreesOfFreedom, (1 + confidence) / 2);
 }
