@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MrdSimulator.Domain.Planning;
 using MrdSimulator.Gateway.Configuration;
 
 namespace MrdSimulator.Gateway.Planning;
@@ -63,10 +64,13 @@ public static class PlanCommand
     {
         var clock = Stopwatch.StartNew();
         long events = 0;
+        var runs = 0;
         async Task<PlanFigures> SimulateAsync(PlanOptions model, int agents)
         {
             var run = await PlanSimulation.RunAsync(model, agents, cancellationToken);
-            Interlocked.Add(ref events, run.TimerEvents); // a staffing search runs candidates side by side
+            // A staffing search runs candidates side by side.
+            Interlocked.Add(ref events, run.TimerEvents);
+            Interlocked.Increment(ref runs);
             var figures = PlanFigures.Of(run, model);
             progress?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"mrdsim plan: {agents} agents, {run.Tasks.Count:N0} tasks in {run.Elapsed.TotalSeconds:0.0} s: service level {figures.ServiceLevel.Value:P1}, P(wait) {figures.PWait.Value:0.000}, abandoned {figures.AbandonedShare.Value:P1}"));
@@ -107,9 +111,10 @@ public static class PlanCommand
             figures = await SimulateAsync(options, options.Agents!.Value);
         }
 
-        var intervalFormulas = figures.Intervals.Select(i => i.TasksPerHour > 0 ? FormulaFigures.For(options, i.TasksPerHour, figures.Agents) : null).ToList();
+        // A stationary run's slices share its one rate, so they share its formula.
         var formula = options.Profile is null ? FormulaFigures.For(options, options.TasksPerHour, figures.Agents) : null;
-        return new PlanResult(options, figures, formula, intervalFormulas, staffing, intervalStaffing, clock.Elapsed, events);
+        var intervalFormulas = figures.Intervals.Select(i => formula ?? (i.TasksPerHour > 0 ? FormulaFigures.For(options, i.TasksPerHour, figures.Agents) : null)).ToList();
+        return new PlanResult(options, figures, formula, intervalFormulas, staffing, intervalStaffing, runs, clock.Elapsed, events);
     }
 
     private static void WarnIfUnstable(PlanOptions options, TextWriter? progress)
@@ -119,7 +124,7 @@ public static class PlanCommand
             return;
         }
 
-        var erlangs = options.TasksPerHour * options.HandleSeconds / 3600;
+        var erlangs = new Workload(options.TasksPerHour, options.HandleSeconds).OfferedErlangs;
         var servers = agents * options.DialogsPerAgent;
         if (erlangs >= servers)
         {

@@ -26,7 +26,7 @@ public readonly record struct QueueSample(double AtSeconds, int Length);
 public sealed record PlanFigures(
     int Agents,
     double SimulatedSeconds,
-    int Measured,
+    int Offered,
     int WarmUpTasks,
     int Handled,
     int Abandoned,
@@ -46,9 +46,6 @@ public sealed record PlanFigures(
 {
     private const int Batches = 20;
     private const int QueueSamples = 240;
-
-    /// <summary>Offered tasks counted in the figures (those arriving after the warm-up).</summary>
-    public int Offered => Measured;
 
     public static PlanFigures Of(PlanRun run, PlanOptions options)
     {

@@ -26,6 +26,7 @@ public sealed record IntervalStaffing(double StartSeconds, double TasksPerHour, 
 /// <param name="Figures">The run reported on: the one with <see cref="PlanOptions.Agents"/>, or the staffing answer's.</param>
 /// <param name="Formula">For the whole run: the formula at the run's rate, or over a profile the arrival-weighted mean of its intervals'.</param>
 /// <param name="IntervalFormulas">The formula per interval, in the order of <see cref="PlanFigures.Intervals"/>.</param>
+/// <param name="Runs">Simulations the answer took (a staffing search runs one per candidate).</param>
 public sealed record PlanResult(
     PlanOptions Options,
     PlanFigures Figures,
@@ -33,6 +34,7 @@ public sealed record PlanResult(
     IReadOnlyList<FormulaFigures?> IntervalFormulas,
     StaffingAnswer? Staffing,
     IReadOnlyList<IntervalStaffing> IntervalStaffing,
+    int Runs,
     TimeSpan Elapsed,
     long TimerEvents)
 {

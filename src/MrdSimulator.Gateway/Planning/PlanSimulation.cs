@@ -97,7 +97,7 @@ public static class PlanSimulation
     }
 
     /// <summary>Simulated seconds over which tasks arrive.</summary>
-    public static TimeSpan Arrivals(PlanOptions options) =>
+    private static TimeSpan Arrivals(PlanOptions options) =>
         options.Profile?.Length ?? options.Duration ?? TimeSpan.FromHours((options.Tasks ?? PlanOptions.DefaultTasks) / options.TasksPerHour);
 
     private static GeneratorProfile Generator(PlanOptions options)

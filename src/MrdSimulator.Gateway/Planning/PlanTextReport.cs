@@ -13,8 +13,7 @@ public static class PlanTextReport
         var f = result.Figures;
         var text = new StringBuilder();
         text.AppendLine(Invariant($"Plan: {f.Agents} agents × {o.DialogsPerAgent} dialog(s), {Rate(o)}, handle {o.HandleSeconds:0.#} s ({Shape(o)}), patience {(o.PatienceSeconds is { } p ? Invariant($"{p:0.#} s (exponential)") : "none")}"));
-        var runs = Math.Max(1, (result.Staffing?.Tried.Count ?? 0) + result.IntervalStaffing.Where(s => s.Answer is not null).DistinctBy(s => s.TasksPerHour).Sum(s => s.Answer!.Tried.Count) + (result.IntervalStaffing.Count > 0 ? 1 : 0));
-        text.AppendLine(Invariant($"Simulated {f.Measured + f.WarmUpTasks:N0} tasks ({f.WarmUpTasks:N0} warm-up left out) over {Hours(f.SimulatedSeconds)} of simulated time, seed {o.Seed}; {(runs == 1 ? "the run" : $"{runs} runs")} took {result.Elapsed.TotalSeconds:0.0} s"));
+        text.AppendLine(Invariant($"Simulated {f.Offered + f.WarmUpTasks:N0} tasks ({f.WarmUpTasks:N0} warm-up left out) over {Hours(f.SimulatedSeconds)} of simulated time, seed {o.Seed}; {(result.Runs == 1 ? "the run" : $"{result.Runs} runs")} took {result.Elapsed.TotalSeconds:0.0} s"));
         text.AppendLine();
 
         var formulaName = o.PatienceSeconds is null ? "Erlang C" : "Erlang A";

@@ -80,9 +80,9 @@ public static class StaffingSearch
         && (options.MaxAbandoned is not { } max || figures.AbandonedShare.Value <= max);
 
     /// <summary>The Erlang C (no patience) or Erlang A answer, each agent counted as its dialogs' worth of servers.</summary>
-    public static int FormulaAgents(PlanOptions options, double? tasksPerHour = null)
+    public static int FormulaAgents(PlanOptions options)
     {
-        var workload = new Workload(tasksPerHour ?? options.TasksPerHour, options.HandleSeconds, options.PatienceSeconds);
+        var workload = new Workload(options.TasksPerHour, options.HandleSeconds, options.PatienceSeconds);
         var servers = Staffing.SmallestAgents(workload, options.TargetServiceLevel ?? 0, options.ThresholdSeconds, options.MaxAbandoned);
         return (int)Math.Ceiling(servers / (double)options.DialogsPerAgent);
     }

@@ -98,7 +98,12 @@ public sealed class SimulationWork
 
     private static void Run(List<Action>? starts)
     {
-        foreach (var start in starts ?? [])
+        if (starts is null)
+        {
+            return;
+        }
+
+        foreach (var start in starts)
         {
             start();
         }

@@ -82,7 +82,7 @@ public sealed class PlannerAccuracyTests(ITestOutputHelper output)
     private void Report(double load, PlanResult result, QueueFigures formula)
     {
         var f = result.Figures;
-        output.WriteLine($"load {load:P0}: {f.Measured + f.WarmUpTasks} tasks in {result.Elapsed.TotalSeconds:0.0} s; P(wait) {f.PWait.Value:0.0000} ±{f.PWait.HalfWidth:0.0000} vs {formula.PWait:0.0000}; " +
+        output.WriteLine($"load {load:P0}: {f.Offered + f.WarmUpTasks} tasks in {result.Elapsed.TotalSeconds:0.0} s; P(wait) {f.PWait.Value:0.0000} ±{f.PWait.HalfWidth:0.0000} vs {formula.PWait:0.0000}; " +
             $"mean wait {f.MeanWaitSeconds.Value:0.00} ±{f.MeanWaitSeconds.HalfWidth:0.00} s vs {formula.MeanWaitSeconds:0.00} s; abandoned {f.AbandonedShare.Value:0.0000} vs {formula.Abandoned:0.0000}; occupancy {f.Occupancy:0.000} vs {formula.Occupancy:0.000}");
     }
 }
