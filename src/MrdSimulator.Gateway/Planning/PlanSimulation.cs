@@ -49,10 +49,10 @@ public static class PlanSimulation
     {
         var started = Stopwatch.StartNew();
         var clock = new SimulatedTimeProvider(new SimulationWork());
-        using var host = BuildHost(options, agents, clock);
-        await host.StartAsync(cancellationToken);
+        var host = BuildHost(options, agents, clock);
         try
         {
+            await host.StartAsync(cancellationToken);
             var grains = host.Services.GetRequiredService<IGrainFactory>();
             for (var i = 0; i < agents; i++)
             {
@@ -92,7 +92,10 @@ public static class PlanSimulation
         }
         finally
         {
-            await host.StopAsync(CancellationToken.None);
+            // The model lives only in this process, so nothing needs a graceful goodbye (a cancelled token stops the silo
+            // at once), and the answer does not wait while tens of thousands of contact and task activations are torn down.
+            await host.StopAsync(new CancellationToken(canceled: true));
+            _ = Task.Run(host.Dispose, CancellationToken.None);
         }
     }
 
@@ -152,11 +155,14 @@ public static class PlanSimulation
         var demo = DemoDirectory.Create(agents, supervisors: 0);
         const int year = 31_536_000;
 
+        // The agents work this MRD only: the demo users' other MRDs would be interrupted by every chat for nobody.
+        var users = demo.Users.Select(u => u with { MrdIds = [MrdId] });
+
         // Nothing expires and nothing is refused: the planner's customers leave only by their patience.
         var mrds = DemoDirectory.Mrds.Select(m => m.Id == MrdId
             ? m with { TaskLifeSeconds = year, MaxTaskDurationSeconds = year, ServiceLevelThresholdSeconds = (int)Math.Ceiling(options.ThresholdSeconds) }
             : m);
-        return new SimulatorDirectory(demo.Users, mrds, demo.ReasonCodes, demo.ScriptSelectors, demo.Feeds);
+        return new SimulatorDirectory(users, mrds, demo.ReasonCodes, demo.ScriptSelectors, demo.Feeds);
     }
 
     private static string UserId(int index) => (1000 + index).ToString(CultureInfo.InvariantCulture);

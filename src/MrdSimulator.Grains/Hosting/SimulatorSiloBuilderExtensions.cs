@@ -35,6 +35,7 @@ public static class SimulatorSiloBuilderExtensions
             case GrainStateStore.InProcess:
                 services.TryAddSingleton<InProcessGrainStorage>();
                 services.AddKeyedSingleton<IGrainStorage>(StorageNames.Grains, static (sp, _) => sp.GetRequiredService<InProcessGrainStorage>());
+                services.Replace(ServiceDescriptor.Singleton<IPersistentStateFactory, SimulatorPersistentStateFactory>());
                 break;
             case GrainStateStore.Memory:
                 silo.AddMemoryGrainStorage(StorageNames.Grains);
