@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using MrdSimulator.Grains.Chaos;
 using MrdSimulator.Grains.Diagnostics;
+using MrdSimulator.Grains.Media;
 using MrdSimulator.Grains.Messaging;
 using MrdSimulator.Grains.Simulation;
 using MrdSimulator.Grains.Storage;
@@ -25,6 +26,7 @@ public static class SimulatorSiloBuilderExtensions
         services.TryAddSingleton<SimulationWork>();
         services.TryAddSingleton<GrainOutbox>();
         services.TryAddSingleton<MediaFaultHook>();
+        services.TryAddSingleton<MediaGrainServices>();
         services.TryAddSingleton<SiloMetrics>();
         services.TryAddSingleton<TaskIntakeOptions>();
         services.TryAddSingleton<FinishedContacts>();

@@ -47,5 +47,5 @@ public sealed partial class MediaGrain
 
     /// <summary>How long an offer rings before RONA: zero when a task.rona fault hits it.</summary>
     private TimeSpan RingTime(string dialogId) =>
-        faults.Current?.RingsOut(_key, dialogId) == true ? TimeSpan.Zero : TimeSpan.FromSeconds(_mrd.TaskStartTimeoutSeconds);
+        services.Faults.Current?.RingsOut(_key, dialogId) == true ? TimeSpan.Zero : TimeSpan.FromSeconds(_mrd.TaskStartTimeoutSeconds);
 }

@@ -110,7 +110,7 @@ public sealed partial class MediaGrain
     /// <summary>Renders one Update, only if someone subscribes, and hands it to every live subscriber's outbox lane.</summary>
     private void Publish<TArg>(NodeKind node, string? requestId, bool replay, TArg arg, Func<TArg, string> render)
     {
-        metrics.Published();
+        services.Metrics.Published();
         var subscribers = state.State.Subscribers;
         if (subscribers.IsEmpty)
         {
@@ -123,7 +123,7 @@ public sealed partial class MediaGrain
         {
             if (_leaseExpiries is null || IsLive(subscription, now))
             {
-                outbox.Deliver(subscription.Subscriber, update);
+                services.Outbox.Deliver(subscription.Subscriber, update);
             }
         }
     }

@@ -23,7 +23,6 @@ public sealed partial class MediaGrain
     private Dictionary<string, IDisposable>? _ronaTimers;
     private Dictionary<string, IDisposable>? _lifeTimers;
     private AgentView _lastView;
-    private long _viewVersion;
     private long _postedVersion = -1;
     private long _availableSince;
     private bool _interrupting;
@@ -58,7 +57,7 @@ public sealed partial class MediaGrain
         var next = MediaStateMachine.WithDialogs(current, Summaries(_tasks.Dialogs), now);
         await SaveAsync(next);
 
-        outbox.ToContact(task.ContactId, new ContactEvent(ContactEventKind.Offered, task.TaskId, now, _key.UserId));
+        services.Outbox.ToContact(task.ContactId, new ContactEvent(ContactEventKind.Offered, task.TaskId, now, _key.UserId));
         PublishDialogCollection(UpdateEvent.Post, dialog, null);
         if (MediaChanged(current, next))
         {
@@ -66,8 +65,8 @@ public sealed partial class MediaGrain
         }
 
         var id = dialog.Id;
-        (_ronaTimers ??= new(StringComparer.Ordinal))[id] = this.After(RingTime(id), work, () => RingNoAnswerAsync(id));
-        (_lifeTimers ??= new(StringComparer.Ordinal))[id] = this.After(TimeSpan.FromSeconds(_mrd.MaxTaskDurationSeconds), work, () => LifetimeExceededAsync(id));
+        (_ronaTimers ??= new(StringComparer.Ordinal))[id] = this.After(RingTime(id), services.Work, () => RingNoAnswerAsync(id));
+        (_lifeTimers ??= new(StringComparer.Ordinal))[id] = this.After(TimeSpan.FromSeconds(_mrd.MaxTaskDurationSeconds), services.Work, () => LifetimeExceededAsync(id));
 
         _availableSince = clock.GetTimestamp();
         AfterTurn(postView: false);
@@ -98,7 +97,7 @@ public sealed partial class MediaGrain
         }
 
         ScriptSelector? selector = null;
-        if (action == DialogAction.Transfer && (target is null || (selector = directory.FindScriptSelector(target)) is null))
+        if (action == DialogAction.Transfer && (target is null || (selector = services.Directory.FindScriptSelector(target)) is null))
         {
             return DialogActResult.UnknownTarget;
         }
@@ -180,11 +179,11 @@ public sealed partial class MediaGrain
             if (dialog.State == DialogState.Offered)
             {
                 var left = TimeSpan.FromSeconds(_mrd.TaskStartTimeoutSeconds) - (now - dialog.StartTime);
-                (_ronaTimers ??= new(StringComparer.Ordinal))[id] = this.After(left, work, () => RingNoAnswerAsync(id));
+                (_ronaTimers ??= new(StringComparer.Ordinal))[id] = this.After(left, services.Work, () => RingNoAnswerAsync(id));
             }
 
             var life = TimeSpan.FromSeconds(_mrd.MaxTaskDurationSeconds) - (now - dialog.StartTime);
-            (_lifeTimers ??= new(StringComparer.Ordinal))[id] = this.After(life, work, () => LifetimeExceededAsync(id));
+            (_lifeTimers ??= new(StringComparer.Ordinal))[id] = this.After(life, services.Work, () => LifetimeExceededAsync(id));
         }
     }
 
@@ -205,7 +204,7 @@ public sealed partial class MediaGrain
                 else if (logoutAction == DialogLogoutAction.Transfer)
                 {
                     Retire(dialog, DispositionCodes.TransferredOnAgentLogout, Ending.Transferred, null,
-                        directory.ScriptSelectorFor(_mrd.Id) ?? new ScriptSelector(_mrd.Name, _mrd.Id), now);
+                        services.Directory.ScriptSelectorFor(_mrd.Id) ?? new ScriptSelector(_mrd.Name, _mrd.Id), now);
                 }
                 else
                 {
@@ -283,17 +282,17 @@ public sealed partial class MediaGrain
             switch (ending)
             {
                 case Ending.Handled:
-                    outbox.Stats(mrdId, now - dialog.StartTime, static (s, t) => s.Handled(t));
+                    services.Outbox.Stats(mrdId, now - dialog.StartTime, static (s, t) => s.Handled(t));
                     told = new ContactEvent(ContactEventKind.Handled, dialog.Id, now);
                     break;
                 case Ending.Expired:
-                    outbox.Stats(mrdId, 0, static (s, _) => s.Expired());
+                    services.Outbox.Stats(mrdId, 0, static (s, _) => s.Expired());
                     told = new ContactEvent(ContactEventKind.Expired, dialog.Id, now);
                     break;
                 case Ending.Rona or Ending.Requeued:
                     if (ending == Ending.Rona)
                     {
-                        outbox.Stats(mrdId, 0, static (s, _) => s.Rona());
+                        services.Outbox.Stats(mrdId, 0, static (s, _) => s.Rona());
                     }
 
                     // The same CCE task goes back to the queue (renotify).
@@ -303,13 +302,13 @@ public sealed partial class MediaGrain
                 default:
                     // A transfer resubmits the work as a new CCE task (the contact gives it a new id) on the target's MRD.
                     var target = transferTo!;
-                    outbox.Stats(mrdId, 0, static (s, _) => s.Transferred());
+                    services.Outbox.Stats(mrdId, 0, static (s, _) => s.Transferred());
                     told = new ContactEvent(ContactEventKind.Transferred, dialog.Id, now,
                         Requeue: new QueuedTask(string.Empty, dialog.ContactId, target.MrdId, target.Name, dialog.CallVariables, now, dialog.WorkHint));
                     break;
             }
 
-            outbox.ToContact(dialog.ContactId, told);
+            services.Outbox.ToContact(dialog.ContactId, told);
         });
     }
 
@@ -337,7 +336,7 @@ public sealed partial class MediaGrain
         var elapsed = clock.GetElapsedTime(_accountedAt, now);
         if (elapsed > TimeSpan.Zero && _accountedSignedIn)
         {
-            outbox.Stats(_mrd.Id, (Staffed: elapsed, Busy: _accountedBusy ? elapsed : TimeSpan.Zero), static (s, t) => s.AgentTime(t.Staffed, t.Busy));
+            services.Outbox.Stats(_mrd.Id, (Staffed: elapsed, Busy: _accountedBusy ? elapsed : TimeSpan.Zero), static (s, t) => s.AgentTime(t.Staffed, t.Busy));
         }
 
         _accountedAt = now;
@@ -351,9 +350,9 @@ public sealed partial class MediaGrain
             _interrupting = interrupting;
             foreach (var other in _user?.MrdIds ?? [])
             {
-                if (other != _mrd.Id && directory.FindMrd(other) is { Interruptible: true })
+                if (other != _mrd.Id && services.Directory.FindMrd(other) is { Interruptible: true })
                 {
-                    outbox.Interrupt(new MediaGrainKey(_key.UserId, other), new InterruptChange(_mrd.Id, interrupting));
+                    services.Outbox.Interrupt(new MediaGrainKey(_key.UserId, other), new InterruptChange(_mrd.Id, interrupting));
                 }
             }
         }
@@ -363,7 +362,7 @@ public sealed partial class MediaGrain
             var view = CurrentView(current, force: false);
             if (view.Version != _postedVersion)
             {
-                outbox.AgentChanged(_mrd.Id, Posted(view));
+                services.Outbox.AgentChanged(_mrd.Id, Posted(view));
             }
         }
     }
@@ -379,10 +378,10 @@ public sealed partial class MediaGrain
         }
 
         var slots = current.IsSignedIn ? Math.Max(1, current.MaxDialogLimit) : 0;
-        var view = new AgentView(_key.UserId, eligible, Math.Max(0, current.MaxDialogLimit - count), slots, _availableSince, _viewVersion);
+        var view = new AgentView(_key.UserId, eligible, Math.Max(0, current.MaxDialogLimit - count), slots, _availableSince, _lastView.Version);
         if (_lastView.UserId is null || view with { Version = 0 } != _lastView with { Version = 0 } || force)
         {
-            view = view with { Version = ++_viewVersion };
+            view = view with { Version = _lastView.Version + 1 };
             _lastView = view;
         }
 

@@ -5,9 +5,6 @@ using MrdSimulator.Domain.Media;
 using MrdSimulator.Domain.Xml;
 using MrdSimulator.GrainInterfaces.Media;
 using MrdSimulator.GrainInterfaces.Notifications;
-using MrdSimulator.Grains.Chaos;
-using MrdSimulator.Grains.Diagnostics;
-using MrdSimulator.Grains.Messaging;
 using MrdSimulator.Grains.Simulation;
 using MrdSimulator.Grains.Storage;
 
@@ -21,11 +18,7 @@ namespace MrdSimulator.Grains.Media;
 /// </summary>
 public sealed partial class MediaGrain(
     [PersistentState("media", StorageNames.Grains)] IPersistentState<MediaGrainState> state,
-    SimulatorDirectory directory,
-    GrainOutbox outbox,
-    MediaFaultHook faults,
-    SiloMetrics metrics,
-    SimulationWork work,
+    MediaGrainServices services,
     [FromKeyedServices(TimeProviderNames.Grains)] TimeProvider clock) : Grain, IMediaGrain
 {
     private MediaGrainKey _key;
@@ -39,8 +32,8 @@ public sealed partial class MediaGrain(
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = MediaGrainKey.Parse(this.GetPrimaryKeyString());
-        _mrd = directory.FindMrd(_key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {_key.MrdId}");
-        _user = directory.FindUser(_key.UserId);
+        _mrd = services.Directory.FindMrd(_key.MrdId) ?? throw new InvalidOperationException($"Unknown MRD {_key.MrdId}");
+        _user = services.Directory.FindUser(_key.UserId);
         ActivateSubscriptions();
         ActivateTasks();
         ReplayRecentMediaChange();
@@ -52,7 +45,7 @@ public sealed partial class MediaGrain(
     public async ValueTask<MediaEffect> ApplyAsync(MediaRequest request, string? requestId)
     {
         var user = _user ?? throw new InvalidOperationException($"Unknown user {_key.UserId}");
-        if (faults.Current is { } hook && await hook.BeforeApplyAsync(_key, request, Media) is { } refused)
+        if (services.Faults.Current is { } hook && await hook.BeforeApplyAsync(_key, request, Media) is { } refused)
         {
             PublishError(requestId, ApiError.FromArm(refused, _mrd.Id));
             return MediaEffect.Error;
@@ -112,17 +105,17 @@ public sealed partial class MediaGrain(
 
         if (stored.Media.State != next.State)
         {
-            outbox.Stats(_mrd.Id, (From: stored.Media.State, To: next.State), static (s, c) => s.StateChanged(c.From, c.To));
+            services.Outbox.Stats(_mrd.Id, (From: stored.Media.State, To: next.State), static (s, c) => s.StateChanged(c.From, c.To));
         }
 
         if (stored.Media.IsSignedIn != next.IsSignedIn)
         {
-            outbox.Stats(_mrd.Id, (_key.UserId, next.IsSignedIn), static (s, c) => s.SignIn(c.UserId, c.IsSignedIn));
+            services.Outbox.Stats(_mrd.Id, (_key.UserId, next.IsSignedIn), static (s, c) => s.SignIn(c.UserId, c.IsSignedIn));
         }
     }
 
     private void PublishMedia(string? requestId, MediaState media, bool replay = false) =>
-        Publish(NodeKind.Media, requestId, replay, (Key: _key, Mrd: _mrd, State: media, RequestId: requestId, Directory: directory),
+        Publish(NodeKind.Media, requestId, replay, (Key: _key, Mrd: _mrd, State: media, RequestId: requestId, Directory: services.Directory),
             static a => UpdateXml.Write(UpdateEvent.Put, MediaXml.MediaUri(a.Key.UserId, a.Key.MrdId), a.RequestId,
                 x => MediaXml.Write(x, a.Key.UserId, a.Mrd, a.State, a.Directory)));
 

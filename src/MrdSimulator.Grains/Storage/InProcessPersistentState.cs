@@ -9,13 +9,14 @@ namespace MrdSimulator.Grains.Storage;
 /// write a trip through the activation's scheduler. A write here is a compare-and-set on a dictionary that ends within
 /// the caller's turn, so there is nothing to queue: the state is written before the grain's next line runs. Loaded at
 /// the grain's SetupState stage, as the bridge is. An etag conflict fails the write with the same
-/// <see cref="InconsistentStateException"/>.
+/// <see cref="InconsistentStateException"/>. One of these lives per activation, so it keeps its etag as a number.
 /// </summary>
-internal sealed class InProcessPersistentState<T> : IPersistentState<T>, IGrainState<T>, ILifecycleObserver
+internal sealed class InProcessPersistentState<T> : IPersistentState<T>, ILifecycleObserver
 {
     private readonly string _stateName;
     private readonly GrainId _grainId;
     private readonly InProcessGrainStorage _store;
+    private long _etag;
 
     public InProcessPersistentState(string stateName, IGrainContext context, InProcessGrainStorage store, IActivator<T> activator)
     {
@@ -28,23 +29,26 @@ internal sealed class InProcessPersistentState<T> : IPersistentState<T>, IGrainS
 
     public T State { get; set; }
 
-    public string? ETag { get; set; }
+    public string? Etag => InProcessGrainStorage.Format(_etag);
 
-    public bool RecordExists { get; set; }
+    public bool RecordExists => _etag != InProcessGrainStorage.NoEtag;
 
-    string? IStorage.Etag => ETag;
-
-    T? IGrainState<T>.State
+    public Task ReadStateAsync()
     {
-        get => State;
-        set => State = value!;
+        if (_store.TryRead(_stateName, _grainId, out var state, out var etag))
+        {
+            State = (T)state!;
+            _etag = etag;
+        }
+
+        return Task.CompletedTask;
     }
 
-    public Task ReadStateAsync() => _store.ReadStateAsync(_stateName, _grainId, this);
+    public Task WriteStateAsync() =>
+        _store.Write(_stateName, _grainId, State!, ref _etag) is { } stale ? Task.FromException(stale) : Task.CompletedTask;
 
-    public Task WriteStateAsync() => _store.WriteStateAsync(_stateName, _grainId, this);
-
-    public Task ClearStateAsync() => _store.ClearStateAsync(_stateName, _grainId, this);
+    public Task ClearStateAsync() =>
+        _store.Clear(_stateName, _grainId, ref _etag) is { } stale ? Task.FromException(stale) : Task.CompletedTask;
 
     Task ILifecycleObserver.OnStart(CancellationToken cancellationToken) => ReadStateAsync();
 
